@@ -1,0 +1,70 @@
+package org.relais.blocks.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * The request path's side of the audit chain: it only inserts an unsealed entry, in the caller's
+ * transaction; {@link AuditSealer} chains entries later in batches. Entries name ids, types and
+ * actors, never survivor data.
+ */
+@ApplicationScoped
+public class AuditLog {
+
+    private final String service;
+    private final ObjectMapper mapper;
+
+    public AuditLog(@ConfigProperty(name = "quarkus.application.name") String service, ObjectMapper mapper) {
+        this.service = service;
+        this.mapper = mapper;
+    }
+
+    public String service() {
+        return service;
+    }
+
+    /** Records that survivor data of {@code entityId} was returned to {@code actor} of {@code agencyId}. */
+    public Uni<Void> recordRead(String agencyId, String actor, String entityId, Collection<String> relatedIds) {
+        return record(AuditEntry.READ_TYPE, Instant.now(), agencyId, actor, entityId, relatedIds);
+    }
+
+    public Uni<Void> record(String type, Instant at, String agencyId, String actor, String entityId,
+                            Collection<String> relatedIds) {
+        Set<String> related = new LinkedHashSet<>();
+        if (entityId != null) {
+            related.add(entityId);
+        }
+        if (relatedIds != null) {
+            relatedIds.stream().filter(id -> id != null && !id.isBlank()).forEach(related::add);
+        }
+        String relatedJson;
+        try {
+            relatedJson = mapper.writeValueAsString(related);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) "
+                                + "values (?1, ?2, ?3, ?4, ?5, ?6, cast(?7 as jsonb))")
+                .setParameter(1, service)
+                .setParameter(2, at.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC))
+                .setParameter(3, type)
+                .setParameter(4, agencyId)
+                .setParameter(5, actor)
+                .setParameter(6, entityId)
+                .setParameter(7, relatedJson)
+                .executeUpdate())
+                .replaceWithVoid();
+    }
+}

@@ -1,0 +1,13 @@
+package org.relais.blocks.audit;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * The verdict on one service's chain: {@code firstBrokenSeq} is the first sequence number where the
+ * stored chain stops being what was sealed (absent when valid); {@code sealedUpTo} the last sealed seq;
+ * {@code unsealed} and {@code sealingLagSeconds} how far sealing lags behind the request path.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ChainVerification(String service, long entries, String head, long sealedUpTo, boolean valid,
+                                Long firstBrokenSeq, String reason, long unsealed, double sealingLagSeconds) {
+}

@@ -1,0 +1,49 @@
+package org.relais.blocks.outbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.MDC;
+import org.relais.blocks.audit.AuditLog;
+import org.relais.blocks.events.CloudEvent;
+
+import java.util.Collection;
+
+/**
+ * Writes an event to {@code relais_outbox} inside the caller's reactive transaction, so the event
+ * commits with the change it describes or not at all, and records it in the audit log in that same
+ * transaction. Only {@link OutboxRelay} talks to Kafka.
+ */
+@ApplicationScoped
+public class Outbox {
+
+    private final ObjectMapper mapper;
+    private final AuditLog audit;
+
+    public Outbox(ObjectMapper mapper, AuditLog audit) {
+        this.mapper = mapper;
+        this.audit = audit;
+    }
+
+    /**
+     * @param topic      the aggregate's topic; the event's {@code subject} (the aggregate id) is its key
+     * @param actor      who caused it ({@code preferred_username}, or the consumer that reacted)
+     * @param relatedIds other records the audit trail should find this event under (the case of a referral...)
+     */
+    public Uni<Void> append(String topic, CloudEvent event, String actor, Collection<String> relatedIds) {
+        CloudEvent traced = event.traceparent() == null && MDC.get("traceparent") instanceof String tp
+                ? event.withTraceparent(tp) : event;
+        String payload = traced.toJson(mapper);
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) "
+                                + "values (?1, ?2, ?3, ?4, cast(?5 as jsonb))")
+                .setParameter(1, traced.uuid())
+                .setParameter(2, topic)
+                .setParameter(3, traced.subject())
+                .setParameter(4, traced.type())
+                .setParameter(5, payload)
+                .executeUpdate())
+                .chain(() -> audit.record(traced.type(), traced.time(), traced.agencyid(), actor, traced.subject(), relatedIds));
+    }
+}

@@ -1,0 +1,321 @@
+package org.relais.blocks.outbox;
+
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.postgresql.PGConnection;
+import org.relais.blocks.kafka.RelaisKafka;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes committed outbox rows to Kafka, at least once and in commit order per aggregate.
+ *
+ * <p>Any number of instances may run it; one is active, the holder of a PostgreSQL session-level
+ * advisory lock taken on a dedicated connection. If that instance dies its connection drops, the lock
+ * is released and a standby takes over at its next attempt. The active relay claims the oldest
+ * unpublished rows with {@code FOR UPDATE SKIP LOCKED}, sends them in id order with the idempotent
+ * producer keyed by aggregate id, waits for every acknowledgement, and only then marks them published
+ * in the same transaction. A failed send rolls the claim back: the rows are sent again later (the
+ * consumers' inbox absorbs the duplicates). It is woken by {@code NOTIFY relais_outbox} (a trigger on
+ * insert) and polls as a fallback; while Kafka is unreachable it backs off exponentially.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    static final String CHANNEL = "relais_outbox";
+    /** The advisory lock key of the active relay: "relais-outbox-relay" in a bigint. */
+    static final long LEADER_LOCK = 0x72656c6169736f75L;
+
+    private final AgroalDataSource dataSource;
+    private final RelaisKafka kafka;
+    private final OutboxConfig config;
+    private final String jdbcUrl;
+    private final String username;
+    private final String password;
+
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong oldestAgeMillis = new AtomicLong();
+    private final Counter published;
+    private final Counter sendFailures;
+
+    private volatile boolean running;
+    private volatile boolean leader;
+    private volatile boolean topicsReady;
+    private volatile Thread thread;
+    private volatile Connection control;
+    /** Test hook: fail after the broker acknowledged and before the rows are marked published. */
+    volatile Runnable afterSendHook = () -> { };
+
+    public OutboxRelay(AgroalDataSource dataSource, RelaisKafka kafka, OutboxConfig config, MeterRegistry registry,
+                       @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
+                       @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
+                       @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
+        this.dataSource = dataSource;
+        this.kafka = kafka;
+        this.config = config;
+        this.jdbcUrl = jdbcUrl;
+        this.username = username;
+        this.password = password;
+        Gauge.builder("relais.outbox.pending", pending, AtomicLong::get)
+                .description("Outbox rows not yet published to Kafka").register(registry);
+        Gauge.builder("relais.outbox.oldest.unpublished.age", oldestAgeMillis, v -> v.get() / 1000.0)
+                .baseUnit("seconds").description("Age of the oldest unpublished outbox row").register(registry);
+        this.published = Counter.builder("relais.outbox.published").description("Events the relay published").register(registry);
+        this.sendFailures = Counter.builder("relais.outbox.send.failures").description("Relay batches that failed to send").register(registry);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.relayEnabled()) {
+            start();
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        thread = new Thread(this::loop, "outbox-relay");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Stops this relay and releases its leadership (the dedicated connection closes). */
+    public synchronized void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeControl();
+        thread = null;
+    }
+
+    public boolean isLeader() {
+        return leader;
+    }
+
+    public long pending() {
+        return pending.get();
+    }
+
+    private void loop() {
+        long backoff = config.initialBackoff().toMillis();
+        while (running) {
+            try {
+                if (!ensureLeader()) {
+                    pause(config.pollInterval().toMillis());
+                    continue;
+                }
+                if (!topicsReady) {
+                    ensureTopics();
+                }
+                int sent = drainBatch();
+                backoff = config.initialBackoff().toMillis();
+                if (sent < config.batchSize()) {
+                    refreshLag();
+                    awaitNotification(config.pollInterval().toMillis());
+                }
+            } catch (KafkaUnavailable e) {
+                sendFailures.increment();
+                Log.warnf("outbox relay: Kafka unreachable (%s); retrying in %d ms", e.getMessage(), backoff);
+                refreshLagQuietly();
+                pause(backoff);
+                backoff = Math.min(backoff * 2, config.maxBackoff().toMillis());
+            } catch (SQLException e) {
+                if (!running) {
+                    break;
+                }
+                Log.warnf("outbox relay: database unavailable (%s); retrying in %d ms", e.getMessage(), backoff);
+                closeControl();
+                pause(backoff);
+                backoff = Math.min(backoff * 2, config.maxBackoff().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                Log.errorf(e, "outbox relay: unexpected failure; retrying in %d ms", backoff);
+                pause(backoff);
+                backoff = Math.min(backoff * 2, config.maxBackoff().toMillis());
+            }
+        }
+        leader = false;
+    }
+
+    private boolean ensureLeader() throws SQLException {
+        if (control == null || control.isClosed()) {
+            leader = false;
+            Properties p = new Properties();
+            p.setProperty("user", username);
+            p.setProperty("password", password);
+            p.setProperty("ApplicationName", "outbox-relay");
+            p.setProperty("tcpKeepAlive", "true");
+            control = DriverManager.getConnection(jdbcUrl, p);
+        }
+        if (!leader) {
+            try (Statement s = control.createStatement();
+                 ResultSet rs = s.executeQuery("select pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
+                rs.next();
+                leader = rs.getBoolean(1);
+            }
+            if (leader) {
+                try (Statement s = control.createStatement()) {
+                    s.execute("LISTEN " + CHANNEL);
+                }
+                Log.info("outbox relay: this instance is the active relay");
+            }
+        } else {
+            // a cheap round trip tells a dropped connection (and so a lost lock) early
+            try (Statement s = control.createStatement()) {
+                s.execute("select 1");
+            }
+        }
+        return leader;
+    }
+
+    private void ensureTopics() throws InterruptedException {
+        try {
+            kafka.ensureTopics();
+            topicsReady = true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | org.apache.kafka.common.KafkaException e) {
+            throw new KafkaUnavailable("topics cannot be created: " + e);
+        }
+    }
+
+    private void awaitNotification(long timeoutMillis) throws SQLException {
+        PGConnection pg = control.unwrap(PGConnection.class);
+        pg.getNotifications((int) Math.max(1, timeoutMillis));
+    }
+
+    /** Claims, sends and marks one batch; answers how many rows it published. */
+    int drainBatch() throws SQLException, InterruptedException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Long> ids = new ArrayList<>();
+                List<Future<RecordMetadata>> acks = new ArrayList<>();
+                try (PreparedStatement claim = c.prepareStatement(
+                        "select id, topic, aggregate_id, event_type, payload::text from relais_outbox "
+                                + "where published_at is null order by id limit ? for update skip locked")) {
+                    claim.setInt(1, config.batchSize());
+                    try (ResultSet rs = claim.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getLong(1));
+                            ProducerRecord<String, String> record = new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getString(5));
+                            record.headers().add(new RecordHeader("content-type",
+                                    "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8)));
+                            record.headers().add(new RecordHeader("ce_type", rs.getString(4).getBytes(StandardCharsets.UTF_8)));
+                            acks.add(kafka.producer().send(record));
+                        }
+                    }
+                }
+                if (ids.isEmpty()) {
+                    c.rollback();
+                    return 0;
+                }
+                for (Future<RecordMetadata> ack : acks) {
+                    try {
+                        ack.get(config.maxBackoff().toMillis() + 60_000, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        throw new KafkaUnavailable(e.getCause() == null ? e.toString() : e.getCause().toString());
+                    }
+                }
+                afterSendHook.run();
+                try (PreparedStatement mark = c.prepareStatement(
+                        "update relais_outbox set published_at = now() where id = any(?)")) {
+                    Array array = c.createArrayOf("bigint", ids.toArray());
+                    mark.setArray(1, array);
+                    mark.executeUpdate();
+                }
+                c.commit();
+                published.increment(ids.size());
+                return ids.size();
+            } catch (SQLException | RuntimeException | InterruptedException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new KafkaUnavailable(e.toString());
+        }
+    }
+
+    private void refreshLag() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*), coalesce(extract(epoch from now() - min(created_at)) * 1000, 0) "
+                     + "from relais_outbox where published_at is null")) {
+            rs.next();
+            pending.set(rs.getLong(1));
+            oldestAgeMillis.set(rs.getLong(2));
+        }
+    }
+
+    private void refreshLagQuietly() {
+        try {
+            refreshLag();
+        } catch (SQLException ignored) {
+            // the metric keeps its last value while the database is away
+        }
+    }
+
+    private void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void closeControl() {
+        leader = false;
+        Connection c = control;
+        control = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already gone
+            }
+        }
+    }
+
+    static final class KafkaUnavailable extends RuntimeException {
+        KafkaUnavailable(String message) {
+            super(message, null, false, false);
+        }
+    }
+}
