@@ -56,7 +56,7 @@ public class AuditLog {
         }
         return Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) "
-                                + "values (?1, ?2, ?3, ?4, ?5, ?6, cast(?7 as jsonb))")
+                                + "values (?1, ?2, ?3, ?4, ?5, ?6, cast(cast(?7 as text) as jsonb))")
                 .setParameter(1, service)
                 .setParameter(2, at.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC))
                 .setParameter(3, type)

@@ -2,6 +2,7 @@ package org.relais.blocks.crypto;
 
 import com.google.crypto.tink.Aead;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -16,6 +17,7 @@ public class MasterKeys {
     private final Map<String, Aead> keys = new HashMap<>();
     private final String activeId;
 
+    @Inject
     public MasterKeys(CryptoConfig config) {
         this(config.masterKeys(), config.activeMasterKey());
     }

@@ -37,7 +37,7 @@ public class Outbox {
         String payload = traced.toJson(mapper);
         return Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) "
-                                + "values (?1, ?2, ?3, ?4, cast(?5 as jsonb))")
+                                + "values (?1, ?2, ?3, ?4, cast(cast(?5 as text) as jsonb))")
                 .setParameter(1, traced.uuid())
                 .setParameter(2, topic)
                 .setParameter(3, traced.subject())

@@ -68,7 +68,7 @@ public class OutboxRelay {
     private volatile Thread thread;
     private volatile Connection control;
     /** Test hook: fail after the broker acknowledged and before the rows are marked published. */
-    volatile Runnable afterSendHook = () -> { };
+    private volatile Runnable afterSendHook = () -> { };
 
     public OutboxRelay(AgroalDataSource dataSource, RelaisKafka kafka, OutboxConfig config, MeterRegistry registry,
                        @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
@@ -122,6 +122,10 @@ public class OutboxRelay {
         }
         closeControl();
         thread = null;
+    }
+
+    void afterSend(Runnable hook) {
+        this.afterSendHook = hook;
     }
 
     public boolean isLeader() {

@@ -180,7 +180,8 @@ public class ProblemMappers {
 
     private static Response respond(Response.ResponseBuilder b, Problem p, HttpServerRequest request) {
         if (request != null) {
-            p.instance = request.path();
+            // the occurrence, not the path: a path can carry whatever a client put in it
+            p.instance = "urn:relais:request:" + request.getHeader(RequestCorrelation.REQUEST_ID);
             p.traceId = RequestCorrelation.traceId(request);
         }
         return b.type(Problem.MEDIA_TYPE).entity(p).build();

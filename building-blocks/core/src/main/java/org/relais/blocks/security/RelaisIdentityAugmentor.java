@@ -35,7 +35,10 @@ public class RelaisIdentityAugmentor implements SecurityIdentityAugmentor {
                     if (!(requested instanceof StringPermission sp)) {
                         return Uni.createFrom().item(false);
                     }
-                    return Uni.createFrom().item(Permission.byCode(sp.getName())
+                    // @PermissionsAllowed("referral:read") arrives as name "referral" with action "read"
+                    String code = sp.getActions() == null || sp.getActions().isEmpty()
+                            ? sp.getName() : sp.getName() + ":" + sp.getActions();
+                    return Uni.createFrom().item(Permission.byCode(code)
                             .map(p -> policy.allows(caller, p))
                             .orElse(false));
                 })

@@ -34,7 +34,6 @@ import java.util.Map;
 /** A tiny application over the building blocks, as a service would use them. */
 @Path("/test")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 public class TestResource {
 
     public enum Colour { RED, GREEN }
@@ -59,6 +58,7 @@ public class TestResource {
 
     @POST
     @Path("/things")
+    @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.REFERRAL_CREATE_CODE)
     public Map<String, Object> create(@Valid @NotNull CreateThing body) {
         return Map.of("colour", body.colour());
@@ -71,7 +71,11 @@ public class TestResource {
                                     @QueryParam("updatedSince") String updatedSince) {
         PageRequest page = PageRequest.of(limit, cursor, updatedSince);
         CallerContext caller = callers.current();
-        return Map.of("limit", page.limit(), "agency", caller.agencyId(), "roles", caller.roles());
+        Map<String, Object> out = new java.util.HashMap<>();
+        out.put("limit", page.limit());
+        out.put("agency", caller.agencyId());
+        out.put("roles", caller.roles());
+        return out;
     }
 
     @GET
