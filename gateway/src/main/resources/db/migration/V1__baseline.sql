@@ -1,0 +1,1 @@
+-- gateway: its own tables follow from V1; the platform tables (outbox, inbox, audit, idempotency, data keys) come from building-blocks (db/shared, V1000+).
