@@ -92,6 +92,14 @@ public class ProblemMappers {
         return unauthorized("An access token is required", request);
     }
 
+    /** The identity provider cannot be reached to verify tokens (its keys are not loaded yet). */
+    @ServerExceptionMapper(priority = PRIORITY)
+    public Response identityProviderUnavailable(io.quarkus.oidc.OIDCException e, HttpServerRequest request) {
+        Log.warnf("token verification unavailable: %s", e.getClass().getSimpleName());
+        return problem(new ProblemException(new Problem(ProblemType.UNAVAILABLE, 503,
+                "Tokens cannot be verified right now; retry shortly"), java.util.Map.of("Retry-After", "5")), request);
+    }
+
     @ServerExceptionMapper(priority = PRIORITY)
     public Response forbidden(ForbiddenException e, HttpServerRequest request) {
         return problem(ProblemException.forbidden("The caller's role or agency does not hold the permission this operation needs"), request);

@@ -1,0 +1,3 @@
+package org.relais.referral;
+
+public enum Priority { ROUTINE, URGENT, EMERGENCY }

@@ -1,0 +1,3 @@
+package org.relais.referral.directory;
+
+public enum Capacity { AVAILABLE, LIMITED, FULL }
