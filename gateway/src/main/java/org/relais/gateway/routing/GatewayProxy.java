@@ -1,0 +1,229 @@
+package org.relais.gateway.routing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.relais.blocks.problem.Problem;
+import org.relais.blocks.problem.ProblemType;
+import org.relais.blocks.problem.RequestCorrelation;
+import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.security.PermissionPolicy;
+
+import java.net.URI;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one door: checks the token and the route's permission (with the caller's agency's directory
+ * entry), then streams the request to the service and the response back without buffering bodies,
+ * over pooled connections, with {@code X-Forwarded-*}, {@code X-Request-Id} and {@code traceparent}
+ * added and the {@code Authorization} header relayed so the service checks again. A service that is
+ * down answers 503, one that stays silent past the timeout 504; live streams have no timeout and are
+ * closed when the caller's token expires.
+ */
+@ApplicationScoped
+public class GatewayProxy {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host");
+    private static final Set<String> OWN_PATHS = Set.of("/api/v1/openapi", "/api/v1/docs");
+
+    private final GatewayConfig config;
+    private final PermissionPolicy policy;
+    private final ObjectMapper mapper;
+    private final MeterRegistry metrics;
+    private final Map<RouteTable.Backend, HttpClient> clients = new EnumMap<>(RouteTable.Backend.class);
+    private final Map<RouteTable.Backend, URI> backends = new EnumMap<>(RouteTable.Backend.class);
+
+    public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx) {
+        this.config = config;
+        this.policy = policy;
+        this.mapper = mapper;
+        this.metrics = metrics;
+        backends.put(RouteTable.Backend.REFERRAL, URI.create(config.referralUrl()));
+        backends.put(RouteTable.Backend.CASE, URI.create(config.caseUrl()));
+        backends.put(RouteTable.Backend.NOTIFICATION, URI.create(config.notificationUrl()));
+        for (RouteTable.Backend b : RouteTable.Backend.values()) {
+            clients.put(b, vertx.createHttpClient(new HttpClientOptions()
+                            .setKeepAlive(true)
+                            .setConnectTimeout((int) config.connectTimeout().toMillis())
+                            .setDecompressionSupported(false),
+                    new PoolOptions().setHttp1MaxSize(config.poolSize())));
+        }
+    }
+
+    void install(@Observes Router router) {
+        router.route("/api/v1/*").order(100).handler(this::handle);
+    }
+
+    private void handle(RoutingContext rc) {
+        String path = rc.normalizedPath();
+        if (path.startsWith("/api/v1/audit") || OWN_PATHS.contains(path)) {
+            rc.next(); // served by the gateway's own endpoints
+            return;
+        }
+        var route = RouteTable.resolve(rc.request().method(), path);
+        if (route.isEmpty()) {
+            problem(rc, ProblemType.NOT_FOUND, 404, "No resource at this address");
+            return;
+        }
+        rc.request().pause();
+        Uni<SecurityIdentity> deferred = rc.get(QuarkusHttpUser.DEFERRED_IDENTITY_KEY);
+        deferred.subscribe().with(identity -> authorised(rc, route.get(), identity), failure -> {
+            rc.request().resume();
+            unauthorized(rc);
+        });
+    }
+
+    private void authorised(RoutingContext rc, RouteTable.Route route, SecurityIdentity identity) {
+        if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            rc.request().resume();
+            unauthorized(rc);
+            return;
+        }
+        CallerContext caller = identity.getAttribute(CallerContext.class.getName());
+        PermissionPolicy.Outcome outcome = policy.decide(caller, route.permission());
+        if (outcome != PermissionPolicy.Outcome.ALLOWED) {
+            metrics.counter("relais.gateway.denials", "reason", outcome.name().toLowerCase(Locale.ROOT),
+                    "permission", route.permission().code()).increment();
+            rc.request().resume();
+            problem(rc, ProblemType.FORBIDDEN, 403, "The caller's role or agency does not hold the permission this operation needs");
+            return;
+        }
+        forward(rc, route, jwt);
+    }
+
+    private void forward(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt) {
+        HttpServerRequest req = rc.request();
+        URI target = backends.get(route.backend());
+        RequestOptions options = new RequestOptions()
+                .setMethod(req.method())
+                .setHost(target.getHost())
+                .setPort(target.getPort())
+                .setURI(req.uri())
+                .setIdleTimeout(route.stream() ? 0 : config.timeout().toMillis());
+        clients.get(route.backend()).request(options).onComplete(ar -> {
+            if (ar.failed()) {
+                req.resume();
+                backendFailed(rc, route, ar.cause());
+                return;
+            }
+            HttpClientRequest out = ar.result();
+            copyHeaders(req.headers(), out.headers());
+            String forwardedFor = req.headers().get("X-Forwarded-For");
+            String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+            out.putHeader("X-Forwarded-For", forwardedFor == null ? remote : forwardedFor + ", " + remote);
+            out.putHeader("X-Forwarded-Proto", req.scheme());
+            if (req.authority() != null) {
+                out.putHeader("X-Forwarded-Host", req.authority().toString());
+            }
+            if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING) && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                out.setChunked(true);
+            }
+            out.send(req).onComplete(sent -> {
+                if (sent.failed()) {
+                    backendFailed(rc, route, sent.cause());
+                    return;
+                }
+                relayResponse(rc, route, sent.result(), jwt);
+            });
+        });
+    }
+
+    private void relayResponse(RoutingContext rc, RouteTable.Route route, HttpClientResponse in, JsonWebToken jwt) {
+        HttpServerResponse resp = rc.response();
+        if (resp.ended() || resp.closed()) {
+            in.request().reset();
+            return;
+        }
+        resp.setStatusCode(in.statusCode());
+        resp.setStatusMessage(in.statusMessage());
+        copyHeaders(in.headers(), resp.headers());
+        if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            resp.setChunked(true);
+        }
+        if (route.stream()) {
+            long untilExpiry = jwt.getExpirationTime() * 1000 - System.currentTimeMillis();
+            long timer = rc.vertx().setTimer(Math.max(1, untilExpiry), t -> {
+                if (!resp.ended()) {
+                    resp.end();
+                }
+                in.request().reset();
+            });
+            resp.closeHandler(v -> {
+                rc.vertx().cancelTimer(timer);
+                in.request().reset();
+            });
+        }
+        in.pipeTo(resp).onFailure(e -> {
+            if (!resp.ended() && !resp.closed()) {
+                resp.reset();
+            }
+        });
+    }
+
+    private void backendFailed(RoutingContext rc, RouteTable.Route route, Throwable cause) {
+        boolean timeout = cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
+        metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
+                "kind", timeout ? "timeout" : "unavailable").increment();
+        Log.warnf("%s %s: %s backend %s", rc.request().method(), rc.normalizedPath(), route.backend(),
+                timeout ? "timed out" : "unavailable (" + cause.getClass().getSimpleName() + ")");
+        if (rc.response().headWritten()) {
+            rc.response().reset();
+            return;
+        }
+        if (timeout) {
+            problem(rc, ProblemType.UNAVAILABLE, 504, "The service did not answer in time");
+        } else {
+            rc.response().putHeader("Retry-After", "5");
+            problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
+        }
+    }
+
+    private static void copyHeaders(MultiMap from, MultiMap to) {
+        from.forEach(e -> {
+            if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                to.add(e.getKey(), e.getValue());
+            }
+        });
+    }
+
+    private void unauthorized(RoutingContext rc) {
+        rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"relais\", error=\"invalid_token\"");
+        problem(rc, ProblemType.UNAUTHORIZED, 401, "The access token is missing, expired or invalid");
+    }
+
+    private void problem(RoutingContext rc, ProblemType type, int status, String detail) {
+        Problem p = new Problem(type, status, detail);
+        p.instance = "urn:relais:request:" + rc.request().getHeader(RequestCorrelation.REQUEST_ID);
+        p.traceId = RequestCorrelation.traceId(rc.request());
+        try {
+            rc.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE)
+                    .end(mapper.writeValueAsString(p));
+        } catch (Exception e) {
+            rc.response().setStatusCode(status).end();
+        }
+    }
+}

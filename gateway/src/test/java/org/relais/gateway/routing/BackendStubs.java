@@ -1,0 +1,104 @@
+package org.relais.gateway.routing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import org.relais.testkit.EmbeddedInfra;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+
+/**
+ * Real HTTP backends for the gateway's tests: the referral and case "services" echo what reached them;
+ * {@code /api/v1/cases/hang} never answers; {@code /api/v1/notifications/stream} streams two events two
+ * seconds apart (longer than the gateway's test timeout); nothing listens where the notification-service
+ * should be for other paths... it is a port with no server.
+ */
+public class BackendStubs implements QuarkusTestResourceLifecycleManager {
+
+    private HttpServer referral;
+    private HttpServer cases;
+    private HttpServer notifications;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            referral = server("referral");
+            cases = server("case");
+            notifications = server("notification");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return Map.of(
+                "relais.gateway.referral-url", "http://127.0.0.1:" + referral.getAddress().getPort(),
+                "relais.gateway.case-url", "http://127.0.0.1:" + cases.getAddress().getPort(),
+                "relais.gateway.notification-url", "http://127.0.0.1:" + notifications.getAddress().getPort(),
+                "relais.gateway.timeout", "1s");
+    }
+
+    public static String downUrl() {
+        return "http://127.0.0.1:" + EmbeddedInfra.freePort();
+    }
+
+    private static HttpServer server(String name) throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        s.setExecutor(Executors.newCachedThreadPool());
+        s.createContext("/", ex -> handle(name, ex));
+        s.start();
+        return s;
+    }
+
+    private static void handle(String name, HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        if (path.endsWith("/hang")) {
+            try {
+                Thread.sleep(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+            return;
+        }
+        if (path.endsWith("/notifications/stream")) {
+            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write("id: 1\ndata: first\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(2_000);
+                out.write("id: 2\ndata: second\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        byte[] body = ex.getRequestBody().readAllBytes();
+        String headers = ex.getRequestHeaders().entrySet().stream()
+                .map(e -> "\"" + e.getKey().toLowerCase() + "\":\"" + String.join(",", e.getValue()).replace("\"", "'") + "\"")
+                .collect(Collectors.joining(","));
+        String json = "{\"service\":\"" + name + "\",\"method\":\"" + ex.getRequestMethod() + "\",\"uri\":\""
+                + ex.getRequestURI() + "\",\"bodyLength\":" + body.length + ",\"headers\":{" + headers + "}}";
+        byte[] out = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.getResponseHeaders().add("ETag", "\"7\"");
+        ex.sendResponseHeaders(path.endsWith("/created") ? 201 : 200, out.length);
+        ex.getResponseBody().write(out);
+        ex.close();
+    }
+
+    @Override
+    public void stop() {
+        for (HttpServer s : new HttpServer[] {referral, cases, notifications}) {
+            if (s != null) {
+                s.stop(0);
+            }
+        }
+    }
+}

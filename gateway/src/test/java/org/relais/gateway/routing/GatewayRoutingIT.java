@@ -1,0 +1,133 @@
+package org.relais.gateway.routing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.testkit.RelaisTestResource;
+import org.relais.testkit.TestTokens;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+@QuarkusTestResource(BackendStubs.class)
+class GatewayRoutingIT {
+
+    @Inject
+    AgencyDirectory directory;
+    @Inject
+    ObjectMapper mapper;
+
+    private final String caseworker = TestTokens.user("ngo-casa-ecoute", "ngo-caseworker", "caseworker");
+
+    @BeforeEach
+    void agencies() throws Exception {
+        directory.apply(AgencyRecord.of(mapper.readTree("{\"id\":\"ngo-casa-ecoute\",\"active\":true}")));
+        directory.apply(AgencyRecord.of(mapper.readTree("{\"id\":\"police-casa-anfa\",\"active\":true,\"permissions\":[\"directory:read\"]}")));
+    }
+
+    @Test
+    void eachRouteReachesItsServiceWithTheForwardingHeaders() {
+        given().auth().oauth2(caseworker).header("X-Request-Id", "req-123")
+                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+                .when().get("/api/v1/referrals?direction=received&limit=5")
+                .then().statusCode(200)
+                .header("X-Request-Id", equalTo("req-123"))
+                .header("ETag", equalTo("\"7\""))
+                .body("service", equalTo("referral"))
+                .body("uri", equalTo("/api/v1/referrals?direction=received&limit=5"))
+                .body("headers.authorization", equalTo("Bearer " + caseworker))
+                .body("headers.x-request-id", equalTo("req-123"))
+                .body("headers.traceparent", equalTo("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+                .body("headers.x-forwarded-for", notNullValue())
+                .body("headers.x-forwarded-proto", equalTo("http"))
+                .body("headers.x-forwarded-host", notNullValue());
+        given().auth().oauth2(caseworker).when().get("/api/v1/agencies").then().statusCode(200).body("service", equalTo("referral"));
+        given().auth().oauth2(caseworker).when().get("/api/v1/cases/abc").then().statusCode(200).body("service", equalTo("case"))
+                .body("headers.traceparent", matchesPattern("00-[0-9a-f]{32}-[0-9a-f]{16}-01"));
+    }
+
+    @Test
+    void requestBodiesAreStreamedThrough() {
+        String big = "{\"reason\":\"" + "x".repeat(200_000) + "\"}";
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).body(big)
+                .when().post("/api/v1/referrals")
+                .then().statusCode(200).body("method", equalTo("POST")).body("bodyLength", equalTo(big.length()));
+    }
+
+    @Test
+    void theRoutePermissionIsCheckedBeforeAnyServiceSeesTheRequest() {
+        given().when().get("/api/v1/referrals").then().statusCode(401).contentType("application/problem+json")
+                .header("WWW-Authenticate", containsString("Bearer"));
+        given().auth().oauth2("garbage").when().get("/api/v1/referrals").then().statusCode(401);
+        given().auth().oauth2(TestTokens.expired("ngo-casa-ecoute", "x", "caseworker")).when().get("/api/v1/referrals")
+                .then().statusCode(401);
+        // a referrer may not respond to referrals; an auditor may not read them
+        given().auth().oauth2(TestTokens.user("ngo-casa-ecoute", "r", "referrer")).when().post("/api/v1/referrals/x/accept")
+                .then().statusCode(403).contentType("application/problem+json");
+        given().auth().oauth2(TestTokens.user("ngo-casa-ecoute", "a", "auditor")).when().get("/api/v1/referrals")
+                .then().statusCode(403);
+        // platform users only reach the directory
+        String platform = TestTokens.platformUser("platform-admin", "platform-admin");
+        given().auth().oauth2(platform).when().get("/api/v1/agencies").then().statusCode(200);
+        given().auth().oauth2(platform).when().get("/api/v1/cases").then().statusCode(403);
+        // an agency narrowed to the directory
+        given().auth().oauth2(TestTokens.user("police-casa-anfa", "p", "caseworker")).when().get("/api/v1/referrals")
+                .then().statusCode(403);
+        given().auth().oauth2(caseworker).when().get("/api/v1/nothing-here").then().statusCode(404)
+                .contentType("application/problem+json");
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("relais_gateway_denials_total"));
+    }
+
+    @Test
+    void aServiceThatIsDownIs503AndOneThatHangsIs504() {
+        long start = System.nanoTime();
+        given().auth().oauth2(caseworker).when().get("/api/v1/cases/hang").then().statusCode(504)
+                .contentType("application/problem+json").body("type", equalTo("https://relais.dev/problems/unavailable"));
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 10, "answered within the timeout, not the backend's 30 s");
+    }
+
+    @Test
+    void aLiveStreamStaysOpenPastTheTimeout() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                        + "/api/v1/notifications/stream"))
+                .header("Authorization", "Bearer " + caseworker).header("Accept", "text/event-stream").build();
+        HttpResponse<java.io.InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        List<String> data = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("data: ")) {
+                    data.add(line.substring(6));
+                }
+            }
+        }
+        assertEquals(List.of("first", "second"), data);
+    }
+}
