@@ -1,0 +1,105 @@
+package org.relais.referral.referral;
+
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.relais.referral.referral.ReferralStatus.ACCEPTED;
+import static org.relais.referral.referral.ReferralStatus.ACKNOWLEDGED;
+import static org.relais.referral.referral.ReferralStatus.IN_PROGRESS;
+import static org.relais.referral.referral.ReferralStatus.ON_HOLD;
+import static org.relais.referral.referral.ReferralStatus.SENT;
+
+/** The transitions of CONTRACT section 4: who may take each, from which statuses, to which status. */
+public enum ReferralAction {
+    ACKNOWLEDGE("acknowledge", Party.RECEIVER, EnumSet.of(SENT), ReferralStatus.ACKNOWLEDGED),
+    ACCEPT("accept", Party.RECEIVER, EnumSet.of(SENT, ACKNOWLEDGED), ReferralStatus.ACCEPTED),
+    DECLINE("decline", Party.RECEIVER, EnumSet.of(SENT, ACKNOWLEDGED), ReferralStatus.DECLINED),
+    REDIRECT("redirect", Party.RECEIVER, EnumSet.of(SENT, ACKNOWLEDGED), ReferralStatus.REDIRECTED),
+    START("start", Party.RECEIVER, EnumSet.of(ACCEPTED, ON_HOLD), ReferralStatus.IN_PROGRESS),
+    HOLD("hold", Party.RECEIVER, EnumSet.of(ACCEPTED, IN_PROGRESS), ReferralStatus.ON_HOLD),
+    COMPLETE("complete", Party.RECEIVER, EnumSet.of(ACCEPTED, IN_PROGRESS, ON_HOLD), ReferralStatus.COMPLETED),
+    FAIL("fail", Party.RECEIVER, EnumSet.of(ACCEPTED, IN_PROGRESS, ON_HOLD), ReferralStatus.FAILED),
+    WITHDRAW("withdraw", Party.SENDER, nonTerminal(), ReferralStatus.WITHDRAWN),
+    /** Allowed from any status; it ends the referral only if it is not terminal yet. */
+    WITHDRAW_CONSENT("withdraw-consent", Party.EITHER, EnumSet.allOf(ReferralStatus.class), ReferralStatus.WITHDRAWN);
+
+    public enum Party { SENDER, RECEIVER, EITHER }
+
+    /** How the caller stands to the referral. */
+    public enum Caller { SENDER, RECEIVER, OTHER }
+
+    /** The outcome for a caller: taken, not theirs to take (403), not visible (404), or illegal now (409). */
+    public enum Verdict { ALLOWED, FORBIDDEN, NOT_FOUND, ILLEGAL }
+
+    private final String path;
+    private final Party party;
+    private final Set<ReferralStatus> from;
+    private final ReferralStatus to;
+
+    ReferralAction(String path, Party party, Set<ReferralStatus> from, ReferralStatus to) {
+        this.path = path;
+        this.party = party;
+        this.from = from;
+        this.to = to;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public static Optional<ReferralAction> byPath(String path) {
+        for (ReferralAction a : values()) {
+            if (a.path.equals(path)) {
+                return Optional.of(a);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Checks in the contract's order: visibility (404), the party's role (403), then the transition (409). */
+    public Verdict check(ReferralStatus status, Caller caller) {
+        if (caller == Caller.OTHER) {
+            return Verdict.NOT_FOUND;
+        }
+        boolean party = switch (this.party) {
+            case SENDER -> caller == Caller.SENDER;
+            case RECEIVER -> caller == Caller.RECEIVER;
+            case EITHER -> true;
+        };
+        if (!party) {
+            return Verdict.FORBIDDEN;
+        }
+        return from.contains(status) ? Verdict.ALLOWED : Verdict.ILLEGAL;
+    }
+
+    /** The status after the action: withdrawing consent leaves a terminal referral as it is. */
+    public ReferralStatus target(ReferralStatus status) {
+        return this == WITHDRAW_CONSENT && status.terminal() ? status : to;
+    }
+
+    public String eventType() {
+        return switch (this) {
+            case ACKNOWLEDGE -> "relais.referral.acknowledged";
+            case ACCEPT -> "relais.referral.accepted";
+            case DECLINE -> "relais.referral.declined";
+            case REDIRECT -> "relais.referral.redirected";
+            case START -> "relais.referral.started";
+            case HOLD -> "relais.referral.held";
+            case COMPLETE -> "relais.referral.completed";
+            case FAIL -> "relais.referral.failed";
+            case WITHDRAW -> "relais.referral.withdrawn";
+            case WITHDRAW_CONSENT -> "relais.referral.consent-withdrawn";
+        };
+    }
+
+    private static Set<ReferralStatus> nonTerminal() {
+        Set<ReferralStatus> s = EnumSet.noneOf(ReferralStatus.class);
+        for (ReferralStatus st : ReferralStatus.values()) {
+            if (!st.terminal()) {
+                s.add(st);
+            }
+        }
+        return s;
+    }
+}

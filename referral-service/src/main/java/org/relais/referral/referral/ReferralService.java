@@ -1,0 +1,527 @@
+package org.relais.referral.referral;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import org.relais.blocks.audit.AuditLog;
+import org.relais.blocks.crypto.DataKey;
+import org.relais.blocks.crypto.FieldCipher;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.Topics;
+import org.relais.blocks.events.Uuids;
+import org.relais.blocks.http.Versions;
+import org.relais.blocks.outbox.Outbox;
+import org.relais.blocks.paging.Cursor;
+import org.relais.blocks.paging.Page;
+import org.relais.blocks.paging.PageRequest;
+import org.relais.blocks.problem.FieldError;
+import org.relais.blocks.problem.Problem;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.blocks.problem.ProblemType;
+import org.relais.blocks.security.CallerContext;
+import org.relais.referral.Priority;
+import org.relais.referral.directory.Agency;
+import org.relais.referral.directory.AgencyRepository;
+import org.relais.referral.directory.Capacity;
+import org.relais.referral.referral.ReferralInput.ActionBody;
+import org.relais.referral.referral.ReferralInput.Consent;
+import org.relais.referral.referral.ReferralInput.ConsentScope;
+import org.relais.referral.referral.ReferralInput.CreateReferral;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Referrals: creation with consent and capacity rules, reads gated by party and consent scope (each read
+ * of survivor data audited), the transitions of the state machine, redirect, and consent withdrawal
+ * with erasure down the redirect chain. Every change and its event commit together.
+ */
+@ApplicationScoped
+public class ReferralService {
+
+    static final String SOURCE = "/referral-service";
+    static final Set<String> DECLINE_REASONS = Set.of("NO_CAPACITY", "NOT_ELIGIBLE", "OUT_OF_AREA", "DUPLICATE", "OTHER");
+    static final Set<String> HOLD_REASONS = Set.of("WAITLIST", "UNREACHABLE", "AWAITING_DOCUMENTS", "OTHER");
+    static final Set<String> OUTCOMES = Set.of("SERVICES_DELIVERED", "SURVIVOR_DECLINED", "TRANSFERRED", "OTHER");
+    static final Set<String> FAIL_REASONS = Set.of("LOST_CONTACT", "NO_SHOW", "SURVIVOR_DECLINED", "OTHER");
+    static final Set<String> WITHDRAW_REASONS = Set.of("NO_LONGER_NEEDED", "REFERRED_ELSEWHERE", "ERROR", "OTHER");
+
+    private final AgencyRepository agencies;
+    private final FieldCipher cipher;
+    private final Outbox outbox;
+    private final AuditLog audit;
+    private final ReferralCodec codec;
+    private final ObjectMapper mapper;
+
+    public ReferralService(AgencyRepository agencies, FieldCipher cipher, Outbox outbox, AuditLog audit,
+                           ReferralCodec codec, ObjectMapper mapper) {
+        this.agencies = agencies;
+        this.cipher = cipher;
+        this.outbox = outbox;
+        this.audit = audit;
+        this.codec = codec;
+        this.mapper = mapper;
+    }
+
+    /** What a read returns: the view, and whether it carried survivor data (and so was audited). */
+    public record Read(Referral referral, ReferralView view) {
+    }
+
+    // ---- creation ------------------------------------------------------------------------------
+
+    /** Inside the caller's transaction (the idempotency key commits with it). */
+    public Uni<Read> create(CreateReferral in, CallerContext caller) {
+        List<FieldError> errors = ConsentRules.check(in);
+        if (in.receivingAgencyId().equals(caller.agencyId())) {
+            errors.add(new FieldError("/receivingAgencyId", "must be another agency"));
+        }
+        return agencies.findById(in.receivingAgencyId()).chain(receiver -> {
+            if (receiver == null || !receiver.active) {
+                errors.add(new FieldError("/receivingAgencyId", receiver == null ? "is not an agency of the directory"
+                        : "is suspended"));
+            }
+            if (!errors.isEmpty()) {
+                throw ProblemException.invalid(errors);
+            }
+            return refuseIfFull(receiver, in.priority(), in.services(), caller.agencyId()).chain(() -> {
+                Instant now = now();
+                Referral r = new Referral();
+                r.id = Uuids.v7();
+                r.status = ReferralStatus.SENT;
+                r.survivorId = in.survivorId() != null ? in.survivorId() : Uuids.v7();
+                r.sendingAgencyId = caller.agencyId();
+                r.receivingAgencyId = receiver.id;
+                r.priority = in.priority();
+                r.services = Referral.services(in.services());
+                r.incident = codec.json(in.incident());
+                r.consent = codec.json(ConsentRules.record(in.consent()));
+                r.consentExpiresAt = in.consent().expiresAt();
+                r.caseId = in.caseId();
+                r.createdBy = caller.username();
+                r.createdAt = now;
+                r.updatedAt = now;
+                deadlines(r, receiver, now);
+                Survivor data = new Survivor(in.subject(), in.reason(), in.externalReference());
+                return reference(now).invoke(ref -> r.reference = ref)
+                        .chain(() -> seal(r, data))
+                        .chain(key -> r.persist().replaceWith(key))
+                        .chain(key -> history(r, "send", null, ReferralStatus.SENT, caller, null, null, key))
+                        .chain(key -> event(r, "relais.referral.sent", caller, Map.of()).replaceWith(key))
+                        .chain(key -> read(r, caller, key, data));
+            });
+        });
+    }
+
+    private Uni<Void> refuseIfFull(Agency receiver, Priority priority, List<org.relais.referral.directory.ServiceType> services,
+                                   String senderId) {
+        if (receiver.capacity != Capacity.FULL || priority == Priority.EMERGENCY) {
+            return Uni.createFrom().voidItem();
+        }
+        return agencies.list("active = true and region = ?1 and id <> ?2 and capacity <> ?3", receiver.region, receiver.id,
+                        Capacity.FULL)
+                .map(candidates -> {
+                    List<Map<String, Object>> alternatives = new ArrayList<>();
+                    for (Agency a : candidates) {
+                        if (!a.id.equals(senderId) && a.serviceList().containsAll(services)) {
+                            alternatives.add(Map.of("id", a.id, "name", a.name, "capacity", a.capacity));
+                        }
+                    }
+                    throw new ProblemException(new Problem(ProblemType.CAPACITY_FULL, 422,
+                            "The receiving agency reports no capacity; EMERGENCY referrals are never refused for capacity")
+                            .with("errors", List.of(new FieldError("/receivingAgencyId", "has no capacity")))
+                            .with("alternatives", alternatives));
+                });
+    }
+
+    private static void deadlines(Referral r, Agency receiver, Instant from) {
+        Duration within = receiver.acknowledgeWithin(r.priority);
+        r.acknowledgeBy = from.plus(within);
+        r.decideBy = from.plus(within.multipliedBy(2));
+    }
+
+    private Uni<String> reference(Instant now) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("select nextval('referral_reference_seq')", Long.class)
+                        .getSingleResult())
+                .map(n -> "REF-" + now.atZone(java.time.ZoneOffset.UTC).getYear() + "-" + String.format("%06d", n));
+    }
+
+    /** The survivor data of one referral, in the clear, only in memory. */
+    record Survivor(ReferralInput.Subject subject, String reason, String externalReference) {
+        static final Survivor NONE = new Survivor(null, null, null);
+
+        boolean present() {
+            return subject != null || reason != null || externalReference != null;
+        }
+    }
+
+    /** Encrypts the survivor data under a new data key of the referral (none for an anonymous referral). */
+    private Uni<DataKey> seal(Referral r, Survivor data) {
+        if (!data.present()) {
+            return cipher.dataKey(null);
+        }
+        return cipher.newDataKey().invoke(key -> {
+            r.dataKeyId = key.id();
+            r.subjectCt = key.encrypt(Referral.TABLE, r.id, "subject", codec.json(data.subject()));
+            r.reasonCt = key.encrypt(Referral.TABLE, r.id, "reason", data.reason());
+            r.externalReferenceCt = key.encrypt(Referral.TABLE, r.id, "externalReference", data.externalReference());
+        });
+    }
+
+    private Survivor open(Referral r, DataKey key) {
+        if (r.erased() || key.destroyed()) {
+            return Survivor.NONE;
+        }
+        return new Survivor(
+                key.decrypt(Referral.TABLE, r.id, "subject", r.subjectCt).map(s -> codec.read(s, ReferralInput.Subject.class)).orElse(null),
+                key.decrypt(Referral.TABLE, r.id, "reason", r.reasonCt).orElse(null),
+                key.decrypt(Referral.TABLE, r.id, "externalReference", r.externalReferenceCt).orElse(null));
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------
+
+    @WithSession
+    public Uni<Read> get(UUID id, CallerContext caller) {
+        return Referral.<Referral>findById(id).chain(r -> {
+            if (r == null || !visible(r, caller)) {
+                throw ProblemException.notFound("Referral");
+            }
+            return Panache.withTransaction(() -> readWithData(r, caller));
+        });
+    }
+
+    /** Inside a transaction: the view for this caller, decrypting and auditing when it shows survivor data. */
+    Uni<Read> readWithData(Referral r, CallerContext caller) {
+        if (!seesSurvivorData(r, caller) || r.dataKeyId == null || r.erased()) {
+            return Uni.createFrom().item(new Read(r, codec.view(r, Survivor.NONE, caller)));
+        }
+        return cipher.dataKey(r.dataKeyId).chain(key -> read(r, caller, key, open(r, key)));
+    }
+
+    private Uni<Read> read(Referral r, CallerContext caller, DataKey key, Survivor data) {
+        ReferralView view = codec.view(r, seesSurvivorData(r, caller) ? data : Survivor.NONE, caller);
+        if (view.subject() == null && view.reason() == null && view.externalReference() == null) {
+            return Uni.createFrom().item(new Read(r, view));
+        }
+        return audit.recordRead(caller.agencyId(), actor(caller), r.id.toString(), related(r)).replaceWith(new Read(r, view));
+    }
+
+    static boolean visible(Referral r, CallerContext caller) {
+        return caller.isInternal() || r.callerOf(caller.agencyId()) != ReferralAction.Caller.OTHER || r.isOrigin(caller.agencyId());
+    }
+
+    static boolean seesSurvivorData(Referral r, CallerContext caller) {
+        return caller.isInternal() || r.callerOf(caller.agencyId()) != ReferralAction.Caller.OTHER;
+    }
+
+    public Uni<Page<ReferralView>> list(String direction, ReferralStatus status, PageRequest page, CallerContext caller) {
+        String agency = caller.agencyId();
+        List<String> where = new ArrayList<>();
+        Map<String, Object> params = new HashMap<>();
+        params.put("agency", agency);
+        where.add(switch (direction == null ? "" : direction) {
+            case "sent" -> "sendingAgencyId = :agency";
+            case "received" -> "receivingAgencyId = :agency";
+            case "" -> "(sendingAgencyId = :agency or receivingAgencyId = :agency or originAgencyId = :agency)";
+            default -> throw ProblemException.badRequest("Query parameter 'direction' must be sent or received");
+        });
+        if (status != null) {
+            where.add("status = :status");
+            params.put("status", status);
+        }
+        if (page.updatedSince() != null) {
+            where.add("updatedAt >= :since");
+            params.put("since", page.updatedSince());
+        }
+        if (page.cursor() != null) {
+            UUID afterId;
+            try {
+                afterId = UUID.fromString(page.cursor().afterId());
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
+            }
+            where.add("(updatedAt > :after or (updatedAt = :after and id > :afterId))");
+            params.put("after", page.cursor().after());
+            params.put("afterId", afterId);
+        }
+        String query = String.join(" and ", where) + " order by updatedAt, id";
+        return Panache.withTransaction(() -> Referral.<Referral>find(query, params).range(0, page.limit()).list()
+                .chain(rows -> {
+                    List<Referral> shown = rows.size() > page.limit() ? rows.subList(0, page.limit()) : rows;
+                    Uni<List<ReferralView>> views = Uni.createFrom().item(new ArrayList<>());
+                    for (Referral r : shown) {
+                        views = views.chain(list -> readWithData(r, caller).map(read -> {
+                            list.add(read.view());
+                            return list;
+                        }));
+                    }
+                    return views.map(list -> new Page<>(list, rows.size() > page.limit()
+                            ? new Cursor(shown.get(shown.size() - 1).updatedAt, shown.get(shown.size() - 1).id).encode() : null));
+                }));
+    }
+
+    public Uni<List<ReferralView.HistoryEntry>> history(UUID id, CallerContext caller) {
+        return Panache.withTransaction(() -> Referral.<Referral>findById(id).chain(r -> {
+            if (r == null || !visible(r, caller)) {
+                throw ProblemException.notFound("Referral");
+            }
+            boolean notes = seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased();
+            return ReferralHistory.<ReferralHistory>list("referralId = ?1 order by at, id", id).chain(entries ->
+                    (notes ? cipher.dataKey(r.dataKeyId) : cipher.dataKey(null)).chain(key -> {
+                        boolean anyNote = false;
+                        List<ReferralView.HistoryEntry> out = new ArrayList<>();
+                        for (ReferralHistory h : entries) {
+                            String note = notes ? key.decrypt(ReferralHistory.TABLE, h.id, "note", h.noteCt).orElse(null) : null;
+                            anyNote |= note != null;
+                            out.add(new ReferralView.HistoryEntry(h.action, h.fromStatus, h.toStatus, h.byAgencyId, h.byUser,
+                                    h.at, h.reasonCode, note));
+                        }
+                        return anyNote ? audit.recordRead(caller.agencyId(), actor(caller), r.id.toString(), related(r)).replaceWith(out)
+                                : Uni.createFrom().item(out);
+                    }));
+        }));
+    }
+
+    // ---- transitions ---------------------------------------------------------------------------
+
+    /** Inside the caller's transaction: locks the referral, applies the action, records it, emits its events. */
+    public Uni<Read> act(UUID id, ReferralAction action, ActionBody body, String ifMatch, CallerContext caller) {
+        ActionBody b = body == null ? ActionBody.EMPTY : body;
+        return Referral.<Referral>findById(id, LockModeType.PESSIMISTIC_WRITE).chain(r -> {
+            if (r == null || !visible(r, caller) || r.isOrigin(caller.agencyId())) {
+                throw ProblemException.notFound("Referral");
+            }
+            ReferralAction.Caller party = r.callerOf(caller.agencyId());
+            Versions.checkIfMatch(ifMatch, r.version);
+            String reasonCode = validate(action, b, r, party);
+            Instant now = now();
+            return switch (action) {
+                case REDIRECT -> redirect(r, b, caller, now);
+                case WITHDRAW_CONSENT -> withdrawConsent(r, b, caller, now, true).chain(() -> readWithData(r, caller));
+                default -> {
+                    ReferralStatus from = r.apply(action, party, now);
+                    if (action == ReferralAction.ACCEPT) {
+                        r.assignee = b.assignee();
+                    }
+                    if (action == ReferralAction.COMPLETE) {
+                        r.outcome = b.outcome();
+                    }
+                    if (action == ReferralAction.FAIL) {
+                        r.outcome = b.reasonCode();
+                    }
+                    Map<String, Object> extra = new HashMap<>();
+                    if (reasonCode != null) {
+                        extra.put("reasonCode", reasonCode);
+                    }
+                    if (r.assignee != null && action == ReferralAction.ACCEPT) {
+                        extra.put("assignee", r.assignee);
+                    }
+                    yield noteKey(r, b.note()).chain(key -> history(r, action.path(), from, r.status, caller, reasonCode, b.note(), key))
+                            .chain(key -> event(r, action.eventType(), caller, extra))
+                            .chain(() -> readWithData(r, caller));
+                }
+            };
+        });
+    }
+
+    /** The action's own rules; answers the reason code it carries, if any. */
+    private static String validate(ReferralAction action, ActionBody b, Referral r, ReferralAction.Caller party) {
+        if (b.note() != null && !b.note().isBlank() && !ConsentRules.scopes(r).contains(ConsentScope.NARRATIVE)) {
+            if (action.check(r.status, party) == ReferralAction.Verdict.ALLOWED) {
+                throw ProblemException.invalid("/note", "a note is narrative survivor data: the consent does not cover NARRATIVE");
+            }
+        }
+        if (action.check(r.status, party) != ReferralAction.Verdict.ALLOWED) {
+            return null; // the aggregate answers with the right 403 or 409
+        }
+        return switch (action) {
+            case DECLINE -> code("reasonCode", b.reasonCode(), DECLINE_REASONS);
+            case HOLD -> code("reasonCode", b.reasonCode(), HOLD_REASONS);
+            case FAIL -> code("reasonCode", b.reasonCode(), FAIL_REASONS);
+            case WITHDRAW -> code("reasonCode", b.reasonCode(), WITHDRAW_REASONS);
+            case COMPLETE -> {
+                code("outcome", b.outcome(), OUTCOMES);
+                yield null;
+            }
+            case REDIRECT -> {
+                if (b.toAgencyId() == null || b.toAgencyId().isBlank()) {
+                    throw ProblemException.invalid("/toAgencyId", "must not be blank");
+                }
+                yield null;
+            }
+            case WITHDRAW_CONSENT -> {
+                List<FieldError> errors = new ArrayList<>();
+                if (b.recordedBy() == null || b.recordedBy().isBlank()) {
+                    errors.add(new FieldError("/recordedBy", "must not be blank"));
+                }
+                if (b.method() == null) {
+                    errors.add(new FieldError("/method", "must not be null"));
+                } else {
+                    PageRequest.enumValue("method", b.method(), ReferralInput.ConsentMethod.class);
+                }
+                if (!errors.isEmpty()) {
+                    throw ProblemException.invalid(errors);
+                }
+                yield null;
+            }
+            default -> null;
+        };
+    }
+
+    private static String code(String field, String value, Set<String> allowed) {
+        if (value == null || value.isBlank()) {
+            throw ProblemException.invalid("/" + field, "must not be blank");
+        }
+        if (!allowed.contains(value)) {
+            throw ProblemException.badRequest("Field /" + field + " must be one of " + new java.util.TreeSet<>(allowed));
+        }
+        return value;
+    }
+
+    private Uni<Read> redirect(Referral r, ActionBody b, CallerContext caller, Instant now) {
+        ReferralView.ConsentView consent = codec.consent(r);
+        if (!consent.allowOnwardReferral() || consent.withdrawnAt() != null) {
+            if (r.callerOf(caller.agencyId()) == ReferralAction.Caller.RECEIVER && ReferralAction.REDIRECT.check(r.status,
+                    ReferralAction.Caller.RECEIVER) == ReferralAction.Verdict.ALLOWED) {
+                throw ProblemException.invalid("/toAgencyId", "the survivor's consent does not allow onward referral");
+            }
+        }
+        return agencies.findById(b.toAgencyId()).chain(target -> {
+            if (ReferralAction.REDIRECT.check(r.status, r.callerOf(caller.agencyId())) == ReferralAction.Verdict.ALLOWED) {
+                if (target == null || !target.active) {
+                    throw ProblemException.invalid("/toAgencyId", target == null ? "is not an agency of the directory" : "is suspended");
+                }
+                if (target.id.equals(r.receivingAgencyId) || target.id.equals(r.sendingAgencyId)) {
+                    throw ProblemException.invalid("/toAgencyId", "must be a third agency");
+                }
+            }
+            ReferralStatus from = r.apply(ReferralAction.REDIRECT, r.callerOf(caller.agencyId()), now);
+            Referral onward = new Referral();
+            onward.id = Uuids.v7();
+            onward.status = ReferralStatus.SENT;
+            onward.survivorId = r.survivorId;
+            onward.sendingAgencyId = r.receivingAgencyId;
+            onward.receivingAgencyId = target.id;
+            onward.originAgencyId = r.originAgencyId != null ? r.originAgencyId : r.sendingAgencyId;
+            onward.redirectedFromId = r.id;
+            onward.priority = r.priority;
+            onward.services = r.services;
+            onward.incident = r.incident;
+            onward.consent = r.consent;
+            onward.consentExpiresAt = r.consentExpiresAt;
+            onward.createdBy = caller.username();
+            onward.createdAt = now;
+            onward.updatedAt = now;
+            deadlines(onward, target, now);
+            r.redirectedToId = onward.id;
+            return refuseIfFull(target, r.priority, r.serviceList(), r.receivingAgencyId)
+                    .chain(() -> r.dataKeyId == null ? Uni.createFrom().item(Survivor.NONE)
+                            : cipher.dataKey(r.dataKeyId).map(key -> open(r, key)))
+                    .chain(data -> reference(now).invoke(ref -> onward.reference = ref).chain(() -> seal(onward, data)))
+                    .chain(onwardKey -> onward.persist().replaceWith(onwardKey))
+                    .chain(onwardKey -> history(onward, "send", null, ReferralStatus.SENT, caller, null, null, onwardKey))
+                    .chain(() -> noteKey(r, b.note()))
+                    .chain(key -> history(r, ReferralAction.REDIRECT.path(), from, r.status, caller, null, b.note(), key))
+                    .chain(() -> event(r, "relais.referral.redirected", caller, Map.of("redirectedToId", onward.id.toString(),
+                            "toAgencyId", target.id)))
+                    .chain(() -> event(onward, "relais.referral.sent", caller, Map.of()))
+                    .chain(() -> readWithData(r, caller));
+        });
+    }
+
+    /**
+     * Withdraws the survivor's consent on {@code r} and every referral redirected from it: their data keys
+     * are destroyed (and ciphertexts dropped), live ones end WITHDRAWN, each gets its events.
+     */
+    Uni<Void> withdrawConsent(Referral r, ActionBody b, CallerContext caller, Instant now, boolean explicit) {
+        ReferralStatus from = r.apply(ReferralAction.WITHDRAW_CONSENT, explicit ? r.callerOf(caller.agencyId())
+                : ReferralAction.Caller.SENDER, now);
+        codec.markConsentWithdrawn(r, now, b.recordedBy(), b.method());
+        UUID keyId = r.dataKeyId;
+        r.subjectCt = null;
+        r.reasonCt = null;
+        r.externalReferenceCt = null;
+        r.dataErasedAt = now;
+        Uni<Void> erase = keyId == null ? Uni.createFrom().voidItem() : cipher.destroy(keyId);
+        return erase
+                .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "update referral_history set note_ct = null where referral_id = ?1").setParameter(1, r.id).executeUpdate()))
+                .chain(() -> history(r, ReferralAction.WITHDRAW_CONSENT.path(), from, r.status, caller,
+                        explicit ? null : "CONSENT_EXPIRED", null, null))
+                .chain(() -> event(r, "relais.referral.consent-withdrawn", caller,
+                        explicit ? Map.of() : Map.of("reasonCode", "CONSENT_EXPIRED")))
+                .chain(() -> from != r.status ? event(r, "relais.referral.withdrawn", caller,
+                        Map.of("reasonCode", explicit ? "CONSENT_WITHDRAWN" : "CONSENT_EXPIRED")) : Uni.createFrom().voidItem())
+                .chain(() -> r.redirectedToId == null ? Uni.createFrom().voidItem()
+                        : Referral.<Referral>findById(r.redirectedToId, LockModeType.PESSIMISTIC_WRITE)
+                        .chain(next -> next == null || next.erased() ? Uni.createFrom().voidItem()
+                                : withdrawConsent(next, b, caller, now, false)));
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private Uni<DataKey> noteKey(Referral r, String note) {
+        if (note == null || note.isBlank()) {
+            return cipher.dataKey(null);
+        }
+        if (r.dataKeyId != null && !r.erased()) {
+            return cipher.dataKey(r.dataKeyId);
+        }
+        return cipher.newDataKey().invoke(key -> r.dataKeyId = key.id());
+    }
+
+    private Uni<DataKey> history(Referral r, String action, ReferralStatus from, ReferralStatus to, CallerContext caller,
+                                 String reasonCode, String note, DataKey key) {
+        ReferralHistory h = new ReferralHistory();
+        h.id = Uuids.v7();
+        h.referralId = r.id;
+        h.action = action;
+        h.fromStatus = from;
+        h.toStatus = to;
+        h.byAgencyId = caller.agencyId();
+        h.byUser = actor(caller);
+        h.at = r.updatedAt;
+        h.reasonCode = reasonCode;
+        if (note != null && !note.isBlank() && key != null && !key.destroyed()) {
+            h.noteCt = key.encrypt(ReferralHistory.TABLE, h.id, "note", note);
+        }
+        return h.persist().replaceWith(key);
+    }
+
+    Uni<Void> event(Referral r, String type, CallerContext caller, Map<String, Object> extra) {
+        ObjectNode data = codec.eventData(r);
+        extra.forEach((k, v) -> data.set(k, mapper.valueToTree(v)));
+        CloudEvent e = CloudEvent.of(SOURCE, type, r.id.toString(), caller.agencyId(), data);
+        return outbox.append(Topics.REFERRALS, e, actor(caller), related(r));
+    }
+
+    static List<String> related(Referral r) {
+        Set<String> ids = new LinkedHashSet<>();
+        ids.add(r.id.toString());
+        for (UUID id : new UUID[] {r.caseId, r.receivingCaseId, r.redirectedFromId, r.redirectedToId}) {
+            if (id != null) {
+                ids.add(id.toString());
+            }
+        }
+        return List.copyOf(ids);
+    }
+
+    static String actor(CallerContext caller) {
+        return caller.username() != null ? caller.username() : caller.clientId();
+    }
+
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}
