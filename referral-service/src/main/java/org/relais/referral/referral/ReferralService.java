@@ -471,6 +471,11 @@ public class ReferralService {
 
     // ---- helpers -------------------------------------------------------------------------------
 
+    /** A history entry for a change that did not come from a party's request (the case closed, a no-op). */
+    Uni<Void> recordFollowUp(Referral r, String action, ReferralStatus from, CallerContext by, String reasonCode) {
+        return history(r, action, from, r.status, by, reasonCode, null, null).replaceWithVoid();
+    }
+
     private Uni<DataKey> noteKey(Referral r, String note) {
         if (note == null || note.isBlank()) {
             return cipher.dataKey(null);

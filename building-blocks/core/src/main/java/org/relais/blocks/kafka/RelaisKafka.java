@@ -83,7 +83,10 @@ public class RelaisKafka {
             List<NewTopic> topics = new ArrayList<>();
             for (String t : List.of(Topics.REFERRALS, Topics.CASES, Topics.NOTIFICATIONS)) {
                 topics.add(new NewTopic(t, config.partitions(), config.replicationFactor()));
+                // where consumers park the events they cannot apply
+                topics.add(new NewTopic(t + ".dlt", 1, config.replicationFactor()));
             }
+            topics.add(new NewTopic(Topics.AGENCIES + ".dlt", 1, config.replicationFactor()));
             topics.add(new NewTopic(Topics.AGENCIES, config.partitions(), config.replicationFactor())
                     .configs(Map.of("cleanup.policy", "compact")));
             topics.add(new NewTopic(Topics.AUDIT_ANCHORS, 1, config.replicationFactor())
