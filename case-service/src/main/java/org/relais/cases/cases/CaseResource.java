@@ -1,0 +1,183 @@
+package org.relais.cases.cases;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.security.PermissionsAllowed;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.relais.blocks.http.Versions;
+import org.relais.blocks.idempotency.Idempotent;
+import org.relais.blocks.paging.Page;
+import org.relais.blocks.paging.PageRequest;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.security.Callers;
+import org.relais.blocks.security.Permission;
+import org.relais.cases.risk.RiskQuestions;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+@Path("/api/v1/cases")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Cases", description = "The receiving agency's work with the survivor")
+@APIResponse(responseCode = "401", description = "No or invalid access token")
+@APIResponse(responseCode = "403", description = "The caller's role or agency lacks the permission")
+@APIResponse(responseCode = "404", description = "No such case, or not the caller's agency's")
+public class CaseResource {
+
+    private final CaseService service;
+    private final Callers callers;
+    private final Idempotent idempotent;
+
+    public CaseResource(CaseService service, Callers callers, Idempotent idempotent) {
+        this.service = service;
+        this.callers = callers;
+        this.idempotent = idempotent;
+    }
+
+    @GET
+    @PermissionsAllowed(Permission.CASE_READ_CODE)
+    @Operation(operationId = "listCases", summary = "The agency's cases (caseworkers: theirs and unassigned by default)")
+    public Uni<Page<CaseViews.CaseView>> list(@QueryParam("status") String status, @QueryParam("assignee") String assignee,
+                                              @QueryParam("updatedSince") String updatedSince, @QueryParam("cursor") String cursor,
+                                              @QueryParam("limit") String limit) {
+        CallerContext caller = callers.current();
+        if (caller.agencyId() == null) {
+            throw ProblemException.forbidden("Lists are per agency");
+        }
+        if (status != null && !status.equals("OPEN") && !status.equals("CLOSED")) {
+            throw ProblemException.badRequest("Query parameter 'status' must be OPEN or CLOSED");
+        }
+        return service.list(status, assignee == null || assignee.isBlank() ? null : assignee.trim(),
+                PageRequest.of(limit, cursor, updatedSince), caller);
+    }
+
+    @GET
+    @Path("/risk-questions")
+    @PermissionsAllowed(Permission.CASE_READ_CODE)
+    @Operation(operationId = "listRiskQuestions", summary = "The 24 risk questions in fr, ar and en")
+    public List<RiskQuestions.Question> riskQuestions() {
+        return RiskQuestions.ALL;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.CASE_WORK_CODE)
+    @Operation(operationId = "createCase", summary = "Open a case for a survivor who came to the agency directly")
+    @APIResponse(responseCode = "201", description = "Opened")
+    @APIResponse(responseCode = "422", description = "Invalid, or survivor data outside the consent's scope")
+    public Uni<Response> create(@Valid @NotNull CaseViews.CreateCase body, @HeaderParam("Idempotency-Key") String key) {
+        CallerContext caller = callers.current();
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases", body,
+                fresh -> service.createWalkIn(body, caller).map(v -> new Idempotent.Outcome(v.id().toString(), 201,
+                        Versions.created(URI.create("/api/v1/cases/" + v.id()), v, v.version()))),
+                replay -> read(UUID.fromString(replay.resourceId()), caller).map(v -> Response.status(replay.status())
+                        .entity(v).tag(Versions.etag(v.version())).build()));
+    }
+
+    @GET
+    @Path("/{id}")
+    @PermissionsAllowed(Permission.CASE_READ_CODE)
+    @Operation(operationId = "getCase", summary = "Read one case")
+    public Uni<Response> get(@PathParam("id") String id, @HeaderParam("If-None-Match") String ifNoneMatch) {
+        return read(uuid(id), callers.current()).map(v -> Versions.ok(v, v.version(), ifNoneMatch));
+    }
+
+    private Uni<CaseViews.CaseView> read(UUID id, CallerContext caller) {
+        return Panache.withTransaction(() -> service.owned(id, caller, false).chain(c -> service.view(c, caller)));
+    }
+
+    @GET
+    @Path("/{id}/timeline")
+    @PermissionsAllowed(Permission.CASE_READ_CODE)
+    @Operation(operationId = "getCaseTimeline", summary = "What happened to the case, in order")
+    public Uni<List<CaseViews.TimelineView>> timeline(@PathParam("id") String id) {
+        return service.timeline(uuid(id), callers.current());
+    }
+
+    @POST
+    @Path("/{id}/assign")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.CASE_SUPERVISE_CODE)
+    @Operation(operationId = "assignCase", summary = "Give the case to a member of the agency")
+    @APIResponse(responseCode = "409", description = "The case is closed")
+    public Uni<Response> assign(@PathParam("id") String id, @Valid @NotNull CaseViews.Assign body, @HeaderParam("If-Match") String ifMatch) {
+        CallerContext caller = callers.current();
+        return Panache.withTransaction(() -> checked(uuid(id), caller, ifMatch).chain(() -> service.assign(uuid(id), body.assignee(), caller)))
+                .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
+    }
+
+    @POST
+    @Path("/{id}/risk-assessments")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.CASE_WORK_CODE)
+    @Operation(operationId = "assessRisk", summary = "Record a risk assessment (all 24 answers; judgement may raise the level)")
+    @APIResponse(responseCode = "201", description = "Recorded")
+    @APIResponse(responseCode = "422", description = "An answer is missing or unknown")
+    public Uni<Response> assess(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAssessment body) {
+        CallerContext caller = callers.current();
+        return Panache.withTransaction(() -> service.assess(uuid(id), body, caller))
+                .map(a -> Response.created(URI.create("/api/v1/cases/" + id + "/risk-assessments/" + a.id())).entity(a).build());
+    }
+
+    @POST
+    @Path("/{id}/actions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.CASE_WORK_CODE)
+    @Operation(operationId = "addCaseAction", summary = "Add an action to the service plan")
+    @APIResponse(responseCode = "201", description = "Added")
+    public Uni<Response> addAction(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAction body) {
+        CallerContext caller = callers.current();
+        return Panache.withTransaction(() -> service.addAction(uuid(id), body, caller))
+                .map(a -> Response.created(URI.create("/api/v1/cases/" + id + "/actions/" + a.id())).entity(a).build());
+    }
+
+    @POST
+    @Path("/{id}/actions/{actionId}/complete")
+    @PermissionsAllowed(Permission.CASE_WORK_CODE)
+    @Operation(operationId = "completeCaseAction", summary = "Mark an action done")
+    public Uni<Response> completeAction(@PathParam("id") String id, @PathParam("actionId") String actionId) {
+        CallerContext caller = callers.current();
+        return Panache.withTransaction(() -> service.completeAction(uuid(id), uuid(actionId), caller))
+                .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
+    }
+
+    @POST
+    @Path("/{id}/close")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.CASE_WORK_CODE)
+    @Operation(operationId = "closeCase", summary = "Close the case; the originating referral follows")
+    @APIResponse(responseCode = "409", description = "Already closed")
+    public Uni<Response> close(@PathParam("id") String id, @Valid @NotNull CaseViews.Close body, @HeaderParam("If-Match") String ifMatch) {
+        CallerContext caller = callers.current();
+        return Panache.withTransaction(() -> checked(uuid(id), caller, ifMatch).chain(() -> service.close(uuid(id), body, caller)))
+                .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
+    }
+
+    private Uni<Void> checked(UUID id, CallerContext caller, String ifMatch) {
+        return service.owned(id, caller, false).invoke(c -> Versions.checkIfMatch(ifMatch, c.version)).replaceWithVoid();
+    }
+
+    private static UUID uuid(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("Case");
+        }
+    }
+}
