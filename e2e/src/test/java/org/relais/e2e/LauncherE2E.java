@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The README's first command, as a newcomer runs it: everything comes up, answers, and goes away again. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@org.junit.jupiter.api.Order(1000)
 class LauncherE2E {
 
     private final RelaisSystem system = RelaisSystem.get();
