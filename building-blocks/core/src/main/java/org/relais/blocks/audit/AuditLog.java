@@ -39,8 +39,23 @@ public class AuditLog {
         return record(AuditEntry.READ_TYPE, Instant.now(), agencyId, actor, entityId, relatedIds);
     }
 
-    public Uni<Void> record(String type, Instant at, String agencyId, String actor, String entityId,
-                            Collection<String> relatedIds) {
+    /** The same insert on a JDBC connection, inside its transaction. */
+    public void record(java.sql.Connection connection, String type, Instant at, String agencyId, String actor, String entityId,
+                       Collection<String> relatedIds) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = connection.prepareStatement(
+                "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) values (?, ?, ?, ?, ?, ?, cast(? as jsonb))")) {
+            ps.setString(1, service);
+            ps.setObject(2, at.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC));
+            ps.setString(3, type);
+            ps.setString(4, agencyId);
+            ps.setString(5, actor);
+            ps.setString(6, entityId);
+            ps.setString(7, relatedJson(entityId, relatedIds));
+            ps.executeUpdate();
+        }
+    }
+
+    private String relatedJson(String entityId, Collection<String> relatedIds) {
         Set<String> related = new LinkedHashSet<>();
         if (entityId != null) {
             related.add(entityId);
@@ -48,12 +63,16 @@ public class AuditLog {
         if (relatedIds != null) {
             relatedIds.stream().filter(id -> id != null && !id.isBlank()).forEach(related::add);
         }
-        String relatedJson;
         try {
-            relatedJson = mapper.writeValueAsString(related);
+            return mapper.writeValueAsString(related);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    public Uni<Void> record(String type, Instant at, String agencyId, String actor, String entityId,
+                            Collection<String> relatedIds) {
+        String relatedJson = relatedJson(entityId, relatedIds);
         return Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) "
                                 + "values (?1, ?2, ?3, ?4, ?5, ?6, cast(cast(?7 as text) as jsonb))")

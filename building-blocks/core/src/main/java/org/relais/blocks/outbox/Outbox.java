@@ -31,6 +31,25 @@ public class Outbox {
      * @param actor      who caused it ({@code preferred_username}, or the consumer that reacted)
      * @param relatedIds other records the audit trail should find this event under (the case of a referral...)
      */
+    /**
+     * The same, for code that works on a JDBC connection of its own (jobs on worker threads): inside the
+     * transaction of {@code connection}.
+     */
+    public void append(java.sql.Connection connection, String topic, CloudEvent event, String actor,
+                       Collection<String> relatedIds) throws java.sql.SQLException {
+        String payload = event.toJson(mapper);
+        try (java.sql.PreparedStatement ps = connection.prepareStatement(
+                "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) values (?, ?, ?, ?, cast(? as jsonb))")) {
+            ps.setObject(1, event.uuid());
+            ps.setString(2, topic);
+            ps.setString(3, event.subject());
+            ps.setString(4, event.type());
+            ps.setString(5, payload);
+            ps.executeUpdate();
+        }
+        audit.record(connection, event.type(), event.time(), event.agencyid(), actor, event.subject(), relatedIds);
+    }
+
     public Uni<Void> append(String topic, CloudEvent event, String actor, Collection<String> relatedIds) {
         CloudEvent traced = event.traceparent() == null && MDC.get("traceparent") instanceof String tp
                 ? event.withTraceparent(tp) : event;

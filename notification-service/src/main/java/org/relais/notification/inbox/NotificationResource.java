@@ -1,0 +1,136 @@
+package org.relais.notification.inbox;
+
+import io.quarkus.security.PermissionsAllowed;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import io.smallrye.common.vertx.VertxContext;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.relais.blocks.paging.Page;
+import org.relais.blocks.paging.PageRequest;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.security.Callers;
+import org.relais.blocks.security.Permission;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+@Path("/api/v1/notifications")
+@Tag(name = "Notifications", description = "The agency's inbox and its live stream")
+@APIResponse(responseCode = "401", description = "No or invalid access token")
+@APIResponse(responseCode = "403", description = "The caller's role or agency lacks the permission")
+public class NotificationResource {
+
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final NotificationService service;
+    private final Callers callers;
+    private final LiveFeed feed;
+    private final JsonWebToken token;
+    private final io.vertx.core.Vertx vertx;
+
+    public NotificationResource(NotificationService service, Callers callers, LiveFeed feed, JsonWebToken token,
+                                io.vertx.core.Vertx vertx) {
+        this.vertx = vertx;
+        this.service = service;
+        this.callers = callers;
+        this.feed = feed;
+        this.token = token;
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.NOTIFICATION_READ_CODE)
+    @Operation(operationId = "listNotifications", summary = "The caller's notifications, in their language")
+    public Uni<Page<NotificationView>> list(@QueryParam("unread") String unread, @QueryParam("updatedSince") String updatedSince,
+                                            @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
+                                            @HeaderParam("Accept-Language") String acceptLanguage) {
+        if (unread != null && !unread.equals("true") && !unread.equals("false")) {
+            throw ProblemException.badRequest("Query parameter 'unread' must be true or false");
+        }
+        return service.list(agencyCaller(), "true".equals(unread), PageRequest.of(limit, cursor, updatedSince), acceptLanguage);
+    }
+
+    @POST
+    @Path("/{id}/read")
+    @PermissionsAllowed(Permission.NOTIFICATION_READ_CODE)
+    @Operation(operationId = "markNotificationRead", summary = "Mark a notification read for the caller")
+    @APIResponse(responseCode = "204", description = "Marked read")
+    @APIResponse(responseCode = "404", description = "No such notification for the caller")
+    public Uni<Response> read(@PathParam("id") String id) {
+        UUID uuid;
+        try {
+            uuid = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("Notification");
+        }
+        return service.markRead(uuid, agencyCaller()).replaceWith(Response.noContent().build());
+    }
+
+    @GET
+    @Path("/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.NOTIFICATION_READ_CODE)
+    @Operation(operationId = "streamNotifications", summary = "New notifications as Server-Sent Events (id: sequence; Last-Event-ID resumes)")
+    public Multi<OutboundSseEvent> stream(@HeaderParam("Last-Event-ID") String lastEventId,
+                                          @HeaderParam("Accept-Language") String acceptLanguage, @Context Sse sse) {
+        CallerContext caller = agencyCaller();
+        long start;
+        try {
+            start = lastEventId == null || lastEventId.isBlank() ? Long.MAX_VALUE : Long.parseLong(lastEventId.trim());
+        } catch (NumberFormatException e) {
+            throw ProblemException.badRequest("Header 'Last-Event-ID' must be an id this stream sent");
+        }
+        AtomicLong last = new AtomicLong(start);
+        Duration untilExpiry = Duration.ofSeconds(Math.max(1, token.getExpirationTime() - System.currentTimeMillis() / 1000));
+        Uni<Long> initial = start == Long.MAX_VALUE ? service.latestSeq(caller) : Uni.createFrom().item(start);
+        Multi<OutboundSseEvent> events = initial.toMulti().flatMap(seq -> {
+            last.set(seq);
+            Multi<String> wakeUps = Multi.createBy().merging().streams(Multi.createFrom().item("resume"), feed.signals(caller.agencyId()));
+            return wakeUps.onOverflow().drop().onItem().transformToMultiAndConcatenate(signal -> onOwnContext(() -> service.after(caller,
+                    last.get(), acceptLanguage)).onItem().transformToMulti(list -> Multi.createFrom().iterable(list))
+                    .select().where(n -> n.seq() > last.get())
+                    .invoke(n -> last.accumulateAndGet(n.seq(), Math::max))
+                    .map(n -> sse.newEventBuilder().id(Long.toString(n.seq())).name("notification")
+                            .mediaType(MediaType.APPLICATION_JSON_TYPE).data(n).build()));
+        });
+        Multi<OutboundSseEvent> heartbeats = Multi.createFrom().ticks().every(HEARTBEAT)
+                .map(t -> sse.newEventBuilder().comment("heartbeat").build());
+        return Multi.createBy().merging().streams(events, heartbeats).select().first(untilExpiry);
+    }
+
+    /** Signals arrive on the listener's context; each read runs on a duplicated context of its own. */
+    private <T> Uni<T> onOwnContext(java.util.function.Supplier<Uni<T>> work) {
+        return Uni.createFrom().emitter(em -> {
+            io.vertx.core.Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+            io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle.setContextSafe(context, true);
+            context.runOnContext(x -> work.get().subscribe().with(em::complete, em::fail));
+        });
+    }
+
+    private CallerContext agencyCaller() {
+        CallerContext caller = callers.current();
+        if (caller.agencyId() == null) {
+            throw ProblemException.forbidden("Notifications are per agency");
+        }
+        return caller;
+    }
+}

@@ -1,0 +1,202 @@
+package org.relais.notification.inbox;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.Uuids;
+import org.relais.blocks.paging.Cursor;
+import org.relais.blocks.paging.Page;
+import org.relais.blocks.paging.PageRequest;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.blocks.security.CallerContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Turns events into notifications for their audiences, and serves each reader their inbox. */
+@ApplicationScoped
+public class NotificationService {
+
+    private final Texts texts;
+    private final AgencyDirectory directory;
+    private final ObjectMapper mapper;
+
+    public NotificationService(Texts texts, AgencyDirectory directory, ObjectMapper mapper) {
+        this.texts = texts;
+        this.directory = directory;
+        this.mapper = mapper;
+    }
+
+    /** Inside the consumer's transaction: one notification per recipient, and a duty e-mail for urgent ones. */
+    public Uni<Void> ingest(CloudEvent e) {
+        List<Recipients.Recipient> recipients = Recipients.of(e);
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        Map<String, String> params = Recipients.params(e);
+        String paramsJson;
+        try {
+            paramsJson = mapper.writeValueAsString(params);
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        for (Recipients.Recipient r : recipients) {
+            Notification n = new Notification();
+            n.id = Uuids.v7();
+            n.eventId = e.uuid();
+            n.type = e.type();
+            n.audience = r.audience().name();
+            n.agencyId = r.agencyId();
+            n.role = r.role();
+            n.username = r.username();
+            n.referralId = uuid(e.dataObject().path("referralId").asText(null));
+            n.caseId = uuid(e.dataObject().path("caseId").asText(null));
+            n.priority = params.get("priority");
+            n.templateKey = Recipients.templateKey(e.type());
+            n.params = paramsJson;
+            n.createdAt = now;
+            // flushed at once: the e-mail row (a native insert) references it
+            chain = chain.chain(() -> n.persistAndFlush()).chain(() -> email(n, now));
+        }
+        return chain;
+    }
+
+    private Uni<Void> email(Notification n, Instant now) {
+        if (!"URGENT".equals(n.priority) && !"EMERGENCY".equals(n.priority)) {
+            return Uni.createFrom().voidItem();
+        }
+        AgencyRecord agency = directory.find(n.agencyId).orElse(null);
+        String to = agency == null ? null : agency.text("dutyEmail");
+        if (to == null || to.isBlank()) {
+            return Uni.createFrom().voidItem();
+        }
+        String language = agency.text("notificationLanguage");
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into email_deliveries (id, notification_id, to_address, language, status, next_attempt_at, created_at) "
+                                + "values (?1, ?2, ?3, ?4, 'PENDING', ?5, ?5)")
+                .setParameter(1, Uuids.v7())
+                .setParameter(2, n.id)
+                .setParameter(3, to)
+                .setParameter(4, language == null ? "fr" : language)
+                .setParameter(5, OffsetDateTime.ofInstant(now, java.time.ZoneOffset.UTC))
+                .executeUpdate()).replaceWithVoid();
+    }
+
+    public Uni<Page<NotificationView>> list(CallerContext caller, boolean unreadOnly, PageRequest page, String acceptLanguage) {
+        Map<String, Object> params = new HashMap<>();
+        List<String> where = new ArrayList<>(List.of(visibility(caller, params)));
+        if (unreadOnly) {
+            where.add("not exists (select 1 from NotificationReadMark m where m.notificationId = n.id and m.username = :me)");
+            params.put("me", caller.username());
+        }
+        if (page.updatedSince() != null) {
+            where.add("n.createdAt >= :since");
+            params.put("since", page.updatedSince());
+        }
+        if (page.cursor() != null) {
+            where.add("(n.createdAt > :after or (n.createdAt = :after and n.id > :afterId))");
+            params.put("after", page.cursor().after());
+            try {
+                params.put("afterId", UUID.fromString(page.cursor().afterId()));
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
+            }
+        }
+        String query = "from Notification n where " + String.join(" and ", where) + " order by n.createdAt, n.id";
+        return Panache.withSession(() -> Notification.<Notification>find(query, params).range(0, page.limit()).list()
+                .chain(rows -> views(rows.size() > page.limit() ? rows.subList(0, page.limit()) : rows, caller, acceptLanguage)
+                        .map(views -> new Page<>(views, rows.size() > page.limit()
+                                ? new Cursor(views.get(views.size() - 1).createdAt(), views.get(views.size() - 1).id()).encode() : null))));
+    }
+
+    /** Notifications after {@code afterSeq} for this reader, in order (the live stream and its resumption). */
+    public Uni<List<NotificationView>> after(CallerContext caller, long afterSeq, String acceptLanguage) {
+        Map<String, Object> params = new HashMap<>();
+        String where = visibility(caller, params);
+        params.put("seq", afterSeq);
+        return Panache.withSession(() -> Notification.<Notification>find("from Notification n where " + where
+                        + " and n.seq > :seq order by n.seq", params).range(0, 199).list()
+                .chain(rows -> views(rows, caller, acceptLanguage)));
+    }
+
+    /** The newest sequence number the caller may see (a new stream starts after it). */
+    public Uni<Long> latestSeq(CallerContext caller) {
+        Map<String, Object> params = new HashMap<>();
+        String where = visibility(caller, params);
+        return Panache.withSession(() -> Notification.<Notification>find("from Notification n where " + where + " order by n.seq desc",
+                params).firstResult().map(n -> n == null ? 0L : n.seq));
+    }
+
+    public Uni<Void> markRead(UUID id, CallerContext caller) {
+        Map<String, Object> params = new HashMap<>();
+        String where = visibility(caller, params);
+        params.put("id", id);
+        return Panache.withTransaction(() -> Notification.<Notification>find("from Notification n where " + where + " and n.id = :id",
+                params).firstResult().chain(n -> {
+            if (n == null) {
+                throw ProblemException.notFound("Notification");
+            }
+            return Panache.getSession().chain(s -> s.createNativeQuery("insert into notification_reads (notification_id, username, read_at) "
+                            + "values (?1, ?2, ?3) on conflict do nothing")
+                    .setParameter(1, id).setParameter(2, caller.username())
+                    .setParameter(3, OffsetDateTime.now()).executeUpdate()).replaceWithVoid();
+        }));
+    }
+
+    /** Only the agency's own notifications, and of those the ones for the caller's roles or name. */
+    static String visibility(CallerContext caller, Map<String, Object> params) {
+        params.put("agency", caller.agencyId());
+        params.put("roles", caller.roles().isEmpty() ? List.of("-") : List.copyOf(caller.roles()));
+        params.put("user", caller.username());
+        return "n.agencyId = :agency and (n.audience = 'AGENCY' or (n.audience = 'ROLE' and n.role in :roles) "
+                + "or (n.audience = 'USER' and n.username = :user))";
+    }
+
+    private Uni<List<NotificationView>> views(List<Notification> rows, CallerContext caller, String acceptLanguage) {
+        if (rows.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        String language = Texts.language(acceptLanguage, directory.find(caller.agencyId()).map(a -> a.text("notificationLanguage")).orElse(null));
+        List<UUID> ids = rows.stream().map(n -> n.id).toList();
+        return NotificationReadMark.<NotificationReadMark>list("notificationId in ?1 and username = ?2", ids, caller.username())
+                .map(marks -> {
+                    Map<UUID, Instant> read = new HashMap<>();
+                    marks.forEach(m -> read.put(m.notificationId, m.readAt));
+                    List<NotificationView> out = new ArrayList<>();
+                    for (Notification n : rows) {
+                        Texts.Rendered t = texts.render(n.templateKey, language, readParams(n.params));
+                        out.add(new NotificationView(n.id, n.seq, n.type, n.audience, n.agencyId, n.referralId, n.caseId, n.priority,
+                                t.title(), t.body(), n.createdAt, read.get(n.id)));
+                    }
+                    return out;
+                });
+    }
+
+    Map<String, String> readParams(String json) {
+        try {
+            return mapper.readValue(json, new TypeReference<Map<String, String>>() { });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static UUID uuid(String s) {
+        try {
+            return s == null ? null : UUID.fromString(s);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package org.relais.notification.inbox;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import java.time.Instant;
+import java.util.UUID;
+
+@Schema(name = "Notification", description = "Rendered in the reader's language; never survivor data")
+public record NotificationView(UUID id, long seq, String type, String audience, String agencyId, UUID referralId, UUID caseId,
+                               String priority, String title, String body, Instant createdAt, Instant readAt) {
+}
