@@ -62,6 +62,24 @@ public class FieldCipher {
                 });
     }
 
+    /** The same, on a JDBC connection (jobs on worker threads). */
+    public DataKey dataKey(java.sql.Connection connection, UUID id) throws java.sql.SQLException {
+        try (java.sql.PreparedStatement ps = connection.prepareStatement(
+                "select master_key_id, wrapped_key from relais_data_keys where id = ? and wrapped_key is not null")) {
+            ps.setObject(1, id);
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new DataKey(id, null);
+                }
+                try {
+                    return new DataKey(id, Aes.gcm(masterKeys.unwrap(rs.getString(1), id.toString(), rs.getBytes(2))));
+                } catch (GeneralSecurityException e) {
+                    return new DataKey(id, null);
+                }
+            }
+        }
+    }
+
     /** Crypto-shredding: the wrapped key is deleted, so every field under it is unreadable for good. */
     public Uni<Void> destroy(UUID id) {
         return Panache.getSession().chain(s -> s.createNativeQuery(

@@ -1,0 +1,194 @@
+package org.relais.notification.webhook;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.logging.Log;
+import io.quarkus.scheduler.Scheduled;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.crypto.DataKey;
+import org.relais.blocks.crypto.FieldCipher;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.events.Uuids;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Delivers webhooks. Due deliveries are claimed under {@code FOR UPDATE SKIP LOCKED} and leased (so one
+ * instance sends each), then sent concurrently, each with its own timeout, so a slow or hanging receiver
+ * delays nobody else. Every attempt is logged; a failure is retried per {@link RetrySchedule}. The target
+ * is resolved and checked at each attempt and the connection made to that checked address.
+ */
+@ApplicationScoped
+public class WebhookDispatcher {
+
+    static final Duration LEASE = Duration.ofSeconds(60);
+
+    private final AgroalDataSource dataSource;
+    private final FieldCipher cipher;
+    private final AgencyDirectory directory;
+    private final RetrySchedule schedule;
+    private final boolean allowLoopback;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final ExecutorService recorder = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "webhook-recorder");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
+                             Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
+                             @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout) {
+        this.dataSource = dataSource;
+        this.cipher = cipher;
+        this.directory = directory;
+        this.schedule = schedule;
+        this.allowLoopback = allowLoopback;
+        this.timeout = timeout;
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) Math.min(timeout.toMillis(), 5000))
+                .setMaxPoolSize(50).setKeepAlive(false));
+    }
+
+    private record Due(UUID id, String messageId, String payload, int attempts, String url, String agencyId, String secret,
+                       String previousSecret) {
+    }
+
+    @Scheduled(every = "${relais.webhooks.dispatch-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void dispatch() {
+        try {
+            for (Due d : claim()) {
+                send(d);
+            }
+        } catch (SQLException e) {
+            Log.warnf("webhook dispatch postponed: %s", e.getMessage());
+        }
+    }
+
+    private List<Due> claim() throws SQLException {
+        List<Due> due = new ArrayList<>();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("select d.id, d.message_id, d.payload, d.attempts, w.url, w.agency_id, "
+                    + "w.id, w.data_key_id, w.secret_ct, w.previous_secret_ct, w.previous_secret_until from webhook_deliveries d "
+                    + "join webhooks w on w.id = d.webhook_id where d.status = 'PENDING' and d.next_attempt_at <= now() "
+                    + "and not w.paused and w.deleted_at is null order by d.next_attempt_at limit 50 for update of d skip locked");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID webhookId = rs.getObject(7, UUID.class);
+                    DataKey key = cipher.dataKey(c, rs.getObject(8, UUID.class));
+                    String secret = key.decrypt(Webhook.TABLE, webhookId, "secret", rs.getString(9)).orElse(null);
+                    java.sql.Timestamp until = rs.getTimestamp(11);
+                    String previous = until != null && until.toInstant().isAfter(Instant.now())
+                            ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10)).orElse(null) : null;
+                    due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
+                            rs.getString(6), secret, previous));
+                }
+            }
+            try (PreparedStatement lease = c.prepareStatement(
+                    "update webhook_deliveries set next_attempt_at = now() + interval '" + LEASE.getSeconds() + " seconds' where id = ?")) {
+                for (Due d : due) {
+                    lease.setObject(1, d.id());
+                    lease.addBatch();
+                }
+                lease.executeBatch();
+            }
+            c.commit();
+        }
+        return due;
+    }
+
+    private void send(Due d) {
+        long started = System.nanoTime();
+        URI uri = URI.create(d.url());
+        List<String> allowed = new ArrayList<>();
+        directory.find(d.agencyId()).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
+        String[] why = new String[1];
+        Optional<InetAddress> address = TargetPolicy.check(uri, allowed, allowLoopback, why);
+        if (address.isEmpty() || d.secret() == null) {
+            record(d, null, started, address.isEmpty() ? "target refused: " + why[0] : "secret unavailable");
+            return;
+        }
+        long timestamp = Instant.now().getEpochSecond();
+        int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setServer(SocketAddress.inetSocketAddress(port, address.get().getHostAddress()))
+                .setHost(uri.getHost())
+                .setPort(port)
+                .setSsl(uri.getScheme().equals("https"))
+                .setURI(uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath()
+                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
+                .setIdleTimeout(timeout.toMillis())
+                .putHeader("Content-Type", "application/cloudevents+json; charset=UTF-8")
+                .putHeader("webhook-id", d.messageId())
+                .putHeader("webhook-timestamp", Long.toString(timestamp))
+                .putHeader("webhook-signature", WebhookSigner.header(d.messageId(), timestamp, d.payload(), d.secret(), d.previousSecret()));
+        http.request(options)
+                .compose(req -> req.send(d.payload()))
+                .compose(resp -> resp.body().map(b -> resp.statusCode()))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        record(d, ar.result(), started, ar.result() >= 200 && ar.result() < 300 ? null : "HTTP " + ar.result());
+                    } else {
+                        record(d, null, started, ar.cause().getClass().getSimpleName());
+                    }
+                });
+    }
+
+    private void record(Due d, Integer status, long started, String error) {
+        int latency = (int) Duration.ofNanos(System.nanoTime() - started).toMillis();
+        recorder.execute(() -> {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement(
+                        "insert into webhook_attempts (id, delivery_id, at, status_code, latency_ms, error) values (?, ?, now(), ?, ?, ?)")) {
+                    ps.setObject(1, Uuids.v7());
+                    ps.setObject(2, d.id());
+                    ps.setObject(3, status);
+                    ps.setInt(4, latency);
+                    ps.setString(5, error);
+                    ps.executeUpdate();
+                }
+                int attempts = d.attempts() + 1;
+                String sql;
+                if (error == null) {
+                    sql = "update webhook_deliveries set status = 'DELIVERED', attempts = ?, last_status_code = ?, delivered_at = now() where id = ?";
+                } else if (attempts >= schedule.maxAttempts()) {
+                    sql = "update webhook_deliveries set status = 'FAILED', attempts = ?, last_status_code = ? where id = ?";
+                } else {
+                    sql = "update webhook_deliveries set attempts = ?, last_status_code = ?, next_attempt_at = now() + interval '"
+                            + schedule.delayAfter(attempts).toMillis() + " milliseconds' where id = ?";
+                }
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setInt(1, attempts);
+                    ps.setObject(2, status);
+                    ps.setObject(3, d.id());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException e) {
+                Log.warnf("webhook delivery %s outcome not recorded (%s); it will be sent again after its lease", d.id(), e.getMessage());
+            }
+        });
+    }
+}

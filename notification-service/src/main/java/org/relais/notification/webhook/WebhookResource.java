@@ -1,0 +1,137 @@
+package org.relais.notification.webhook;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.security.PermissionsAllowed;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.event.Observes;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.relais.blocks.events.Topics;
+import org.relais.blocks.inbox.EventConsumers;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.security.Callers;
+import org.relais.blocks.security.Permission;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+@Path("/api/v1/webhooks")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Webhooks", description = "Signed deliveries of the agency's events to its own systems")
+@APIResponse(responseCode = "401", description = "No or invalid access token")
+@APIResponse(responseCode = "403", description = "The caller's role or agency lacks webhook:manage")
+@APIResponse(responseCode = "404", description = "No such webhook for the caller's agency")
+public class WebhookResource {
+
+    private final WebhookService service;
+    private final Callers callers;
+
+    public WebhookResource(WebhookService service, Callers callers) {
+        this.service = service;
+        this.callers = callers;
+    }
+
+    void start(@Observes StartupEvent event, EventConsumers consumers) {
+        consumers.start("webhooks", List.of(Topics.REFERRALS, Topics.CASES), WebhookService.EVENT_TYPES, service::fanOut);
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "registerWebhook", summary = "Register a webhook; the secret is shown this once")
+    @APIResponse(responseCode = "201", description = "Registered, with its secret")
+    @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type")
+    public Uni<Response> register(@Valid @NotNull WebhookViews.Create body) {
+        CallerContext caller = agency();
+        return Panache.withTransaction(() -> service.register(body, caller))
+                .map(v -> Response.created(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build());
+    }
+
+    @GET
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "listWebhooks", summary = "The agency's webhooks (secrets never shown)")
+    public Uni<List<WebhookViews.View>> list() {
+        CallerContext caller = agency();
+        return Panache.withSession(() -> service.list(caller));
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "updateWebhook", summary = "Change event types, description, or pause and resume")
+    public Uni<WebhookViews.View> patch(@PathParam("id") String id, @Valid @NotNull WebhookViews.Patch body) {
+        CallerContext caller = agency();
+        return Panache.withTransaction(() -> service.patch(uuid(id), body, caller));
+    }
+
+    @POST
+    @Path("/{id}/rotate-secret")
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "rotateWebhookSecret", summary = "A new secret; the old one keeps signing for 24 hours")
+    public Uni<WebhookViews.View> rotate(@PathParam("id") String id) {
+        CallerContext caller = agency();
+        return Panache.withTransaction(() -> service.rotate(uuid(id), caller));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "deleteWebhook", summary = "Stop and remove a webhook")
+    @APIResponse(responseCode = "204", description = "Removed")
+    public Uni<Response> delete(@PathParam("id") String id) {
+        CallerContext caller = agency();
+        return Panache.withTransaction(() -> service.delete(uuid(id), caller)).replaceWith(Response.noContent().build());
+    }
+
+    @GET
+    @Path("/{id}/deliveries")
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "listWebhookDeliveries", summary = "Deliveries with every attempt (time, status code, latency, error)")
+    public Uni<List<WebhookViews.Delivery>> deliveries(@PathParam("id") String id) {
+        CallerContext caller = agency();
+        return Panache.withSession(() -> service.deliveries(uuid(id), caller));
+    }
+
+    @POST
+    @Path("/{id}/deliveries/{deliveryId}/retry")
+    @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
+    @Operation(operationId = "retryWebhookDelivery", summary = "Send a delivery again now (same webhook-id)")
+    @APIResponse(responseCode = "204", description = "Queued")
+    public Uni<Response> retry(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId) {
+        CallerContext caller = agency();
+        return Panache.withTransaction(() -> service.retry(uuid(id), uuid(deliveryId), caller)).replaceWith(Response.noContent().build());
+    }
+
+    private CallerContext agency() {
+        CallerContext caller = callers.current();
+        if (caller.agencyId() == null) {
+            throw ProblemException.forbidden("Webhooks are per agency");
+        }
+        return caller;
+    }
+
+    private static UUID uuid(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.notFound("Webhook");
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package org.relais.notification.webhook;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.crypto.FieldCipher;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.Uuids;
+import org.relais.blocks.problem.FieldError;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.blocks.security.CallerContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** Webhooks of an agency: registration (secret shown once), changes, rotation, deliveries, fan-out of events. */
+@ApplicationScoped
+public class WebhookService {
+
+    static final Set<String> EVENT_TYPES = Set.of("relais.referral.sent", "relais.referral.acknowledged", "relais.referral.accepted",
+            "relais.referral.declined", "relais.referral.redirected", "relais.referral.started", "relais.referral.held",
+            "relais.referral.completed", "relais.referral.failed", "relais.referral.withdrawn", "relais.referral.consent-withdrawn",
+            "relais.referral.overdue", "relais.case.opened", "relais.case.assigned", "relais.case.risk-assessed",
+            "relais.case.high-risk", "relais.case.action-added", "relais.case.action-completed", "relais.case.closed",
+            "relais.case.data-erased");
+    static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
+
+    private final FieldCipher cipher;
+    private final AgencyDirectory directory;
+    private final ObjectMapper mapper;
+    private final boolean allowLoopback;
+
+    public WebhookService(FieldCipher cipher, AgencyDirectory directory, ObjectMapper mapper,
+                          @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback) {
+        this.cipher = cipher;
+        this.directory = directory;
+        this.mapper = mapper;
+        this.allowLoopback = allowLoopback;
+    }
+
+    public Uni<WebhookViews.View> register(WebhookViews.Create in, CallerContext caller) {
+        List<FieldError> errors = new ArrayList<>();
+        checkTypes(in.eventTypes(), errors);
+        checkUrl(in.url(), caller.agencyId(), errors);
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        Instant now = now();
+        String secret = WebhookSigner.newSecret();
+        Webhook w = new Webhook();
+        w.id = Uuids.v7();
+        w.agencyId = caller.agencyId();
+        w.url = in.url();
+        w.eventTypes = json(new ArrayList<>(new LinkedHashSet<>(in.eventTypes())));
+        w.description = in.description();
+        w.createdAt = now;
+        w.updatedAt = now;
+        return cipher.newDataKey().chain(key -> {
+            w.dataKeyId = key.id();
+            w.secretCt = key.encrypt(Webhook.TABLE, w.id, "secret", secret);
+            return w.persist().replaceWith(view(w, secret));
+        });
+    }
+
+    public Uni<List<WebhookViews.View>> list(CallerContext caller) {
+        return Webhook.<Webhook>list("agencyId = ?1 and deletedAt is null order by createdAt", caller.agencyId())
+                .map(ws -> ws.stream().map(w -> view(w, null)).toList());
+    }
+
+    public Uni<Webhook> owned(UUID id, CallerContext caller) {
+        return Webhook.<Webhook>findById(id).map(w -> {
+            if (w == null || w.deletedAt != null || !w.agencyId.equals(caller.agencyId())) {
+                throw ProblemException.notFound("Webhook");
+            }
+            return w;
+        });
+    }
+
+    public Uni<WebhookViews.View> patch(UUID id, WebhookViews.Patch in, CallerContext caller) {
+        List<FieldError> errors = new ArrayList<>();
+        if (in.eventTypes() != null) {
+            if (in.eventTypes().isEmpty()) {
+                errors.add(new FieldError("/eventTypes", "must not be empty"));
+            }
+            checkTypes(in.eventTypes(), errors);
+        }
+        if (!errors.isEmpty()) {
+            throw ProblemException.invalid(errors);
+        }
+        return owned(id, caller).map(w -> {
+            if (in.eventTypes() != null) {
+                w.eventTypes = json(new ArrayList<>(new LinkedHashSet<>(in.eventTypes())));
+            }
+            if (in.description() != null) {
+                w.description = in.description();
+            }
+            if (in.paused() != null) {
+                w.paused = in.paused();
+            }
+            w.updatedAt = now();
+            return view(w, null);
+        });
+    }
+
+    public Uni<WebhookViews.View> rotate(UUID id, CallerContext caller) {
+        return owned(id, caller).chain(w -> cipher.dataKey(w.dataKeyId).map(key -> {
+            String secret = WebhookSigner.newSecret();
+            w.previousSecretCt = key.encrypt(Webhook.TABLE, w.id, "previousSecret",
+                    key.decrypt(Webhook.TABLE, w.id, "secret", w.secretCt).orElseThrow());
+            w.previousSecretUntil = now().plus(ROTATION_OVERLAP);
+            w.secretCt = key.encrypt(Webhook.TABLE, w.id, "secret", secret);
+            w.updatedAt = now();
+            return view(w, secret);
+        }));
+    }
+
+    public Uni<Void> delete(UUID id, CallerContext caller) {
+        return owned(id, caller).invoke(w -> {
+            w.deletedAt = now();
+            w.updatedAt = w.deletedAt;
+        }).replaceWithVoid();
+    }
+
+    @SuppressWarnings("unchecked")
+    public Uni<List<WebhookViews.Delivery>> deliveries(UUID id, CallerContext caller) {
+        return owned(id, caller).chain(w -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select d.id, d.event_id, d.event_type, d.status, d.attempts, d.next_attempt_at, d.last_status_code, "
+                                + "d.created_at, d.delivered_at from webhook_deliveries d where d.webhook_id = ?1 order by d.created_at desc limit 200",
+                        Object[].class).setParameter(1, w.id).getResultList()
+                .chain(rows -> s.createNativeQuery("select a.delivery_id, a.at, a.status_code, a.latency_ms, a.error from webhook_attempts a "
+                                + "join webhook_deliveries d on d.id = a.delivery_id where d.webhook_id = ?1 order by a.at", Object[].class)
+                        .setParameter(1, w.id).getResultList()
+                        .map(attempts -> {
+                            List<WebhookViews.Delivery> out = new ArrayList<>();
+                            for (Object[] r : (List<Object[]>) (List<?>) rows) {
+                                List<WebhookViews.Attempt> log = new ArrayList<>();
+                                for (Object[] a : (List<Object[]>) (List<?>) attempts) {
+                                    if (a[0].equals(r[0])) {
+                                        log.add(new WebhookViews.Attempt(instant(a[1]), (Integer) a[2], (Integer) a[3], (String) a[4]));
+                                    }
+                                }
+                                out.add(new WebhookViews.Delivery((UUID) r[0], w.id.toString(), (UUID) r[1], (String) r[2], (String) r[3],
+                                        (Integer) r[4], instant(r[5]), (Integer) r[6], instant(r[7]), instant(r[8]), log));
+                            }
+                            return out;
+                        }))));
+    }
+
+    public Uni<Void> retry(UUID id, UUID deliveryId, CallerContext caller) {
+        return owned(id, caller).chain(w -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "update webhook_deliveries set status = 'PENDING', next_attempt_at = now() where id = ?1 and webhook_id = ?2")
+                .setParameter(1, deliveryId).setParameter(2, w.id).executeUpdate())
+                .map(n -> {
+                    if (n == 0) {
+                        throw ProblemException.notFound("Delivery");
+                    }
+                    return null;
+                }));
+    }
+
+    /** Inside the consumer's transaction: a delivery per subscribed webhook of an agency party to the event. */
+    public Uni<Void> fanOut(CloudEvent e) {
+        Set<String> parties = new LinkedHashSet<>();
+        for (String field : List.of("sendingAgencyId", "receivingAgencyId", "originAgencyId", "owningAgencyId")) {
+            String v = e.dataObject().path(field).asText(null);
+            if (v != null) {
+                parties.add(v);
+            }
+        }
+        if (parties.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        String body = e.toJson(mapper);
+        return Webhook.<Webhook>list("agencyId in ?1 and deletedAt is null", List.copyOf(parties)).chain(hooks -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (Webhook w : hooks) {
+                if (!readTypes(w.eventTypes).contains(e.type())) {
+                    continue;
+                }
+                chain = chain.chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                                "insert into webhook_deliveries (id, webhook_id, event_id, message_id, event_type, payload, status, "
+                                        + "next_attempt_at, created_at) values (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING', ?7, ?7) "
+                                        + "on conflict (webhook_id, event_id) do nothing")
+                        .setParameter(1, Uuids.v7()).setParameter(2, w.id).setParameter(3, e.uuid())
+                        .setParameter(4, "msg_" + e.id()).setParameter(5, e.type()).setParameter(6, body)
+                        .setParameter(7, OffsetDateTime.now(ZoneOffset.UTC)).executeUpdate())).replaceWithVoid();
+            }
+            return chain;
+        });
+    }
+
+    private void checkTypes(List<String> types, List<FieldError> errors) {
+        for (int i = 0; i < types.size(); i++) {
+            if (!EVENT_TYPES.contains(types.get(i))) {
+                errors.add(new FieldError("/eventTypes/" + i, "is not an event type of the platform"));
+            }
+        }
+    }
+
+    private void checkUrl(String url, String agencyId, List<FieldError> errors) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            errors.add(new FieldError("/url", "is not a URL"));
+            return;
+        }
+        List<String> allowed = new ArrayList<>();
+        directory.find(agencyId).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
+        String[] why = new String[1];
+        if (TargetPolicy.check(uri, allowed, allowLoopback, why).isEmpty()) {
+            errors.add(new FieldError("/url", why[0]));
+        }
+    }
+
+    WebhookViews.View view(Webhook w, String secret) {
+        return new WebhookViews.View(w.id, w.agencyId, w.url, readTypes(w.eventTypes), w.description, w.paused, secret,
+                w.previousSecretUntil != null && w.previousSecretUntil.isAfter(Instant.now()) ? w.previousSecretUntil : null,
+                w.createdAt, w.updatedAt, w.version);
+    }
+
+    List<String> readTypes(String json) {
+        try {
+            return mapper.readValue(json, new TypeReference<List<String>>() { });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Instant instant(Object o) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof OffsetDateTime odt) {
+            return odt.toInstant();
+        }
+        if (o instanceof java.time.LocalDateTime ldt) {
+            return ldt.toInstant(ZoneOffset.UTC);
+        }
+        return (Instant) o;
+    }
+
+    static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}
