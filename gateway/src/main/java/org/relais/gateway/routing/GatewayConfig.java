@@ -23,6 +23,10 @@ public interface GatewayConfig {
     @WithDefault("2s")
     Duration connectTimeout();
 
+    /** Largest request body accepted (413 above it). */
+    @WithDefault("1048576")
+    long maxBodySize();
+
     /** Pooled connections per backend. */
     @WithDefault("64")
     int poolSize();

@@ -54,11 +54,14 @@ public class GatewayProxy {
     private final PermissionPolicy policy;
     private final ObjectMapper mapper;
     private final MeterRegistry metrics;
+    private final RateLimiter limiter;
     private final Map<RouteTable.Backend, HttpClient> clients = new EnumMap<>(RouteTable.Backend.class);
     private final Map<RouteTable.Backend, URI> backends = new EnumMap<>(RouteTable.Backend.class);
 
-    public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx) {
+    public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx,
+                        RateLimiter limiter) {
         this.config = config;
+        this.limiter = limiter;
         this.policy = policy;
         this.mapper = mapper;
         this.metrics = metrics;
@@ -112,7 +115,29 @@ public class GatewayProxy {
             problem(rc, ProblemType.FORBIDDEN, 403, "The caller's role or agency does not hold the permission this operation needs");
             return;
         }
+        var wait = limiter.acquire(caller.clientId() + ":" + caller.subject(), caller.agencyId());
+        if (wait.isPresent()) {
+            metrics.counter("relais.gateway.rate.limited").increment();
+            rc.request().resume();
+            rc.response().putHeader("Retry-After", Long.toString(Math.max(1, wait.get())));
+            problem(rc, ProblemType.RATE_LIMITED, 429, "Too many requests from this client; retry after the indicated delay");
+            return;
+        }
+        String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && parseLength(length) > config.maxBodySize()) {
+            rc.request().resume();
+            problem(rc, ProblemType.MALFORMED_REQUEST, 413, "The request body is too large");
+            return;
+        }
         forward(rc, route, jwt);
+    }
+
+    private static long parseLength(String value) {
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private void forward(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt) {

@@ -104,6 +104,29 @@ class GatewayRoutingIT {
     }
 
     @Test
+    void aBurstOverTheLimitIs429WithRetryAfterAndOversizedBodiesAre413() throws Exception {
+        directory.apply(AgencyRecord.of(mapper.readTree("{\"id\":\"limited-agency\",\"active\":true}")));
+        String token = TestTokens.user("limited-agency", "busy-client", "caseworker");
+        int limited = 0;
+        String retryAfter = null;
+        for (int i = 0; i < 10; i++) {
+            var r = given().auth().oauth2(token).when().get("/api/v1/referrals");
+            if (r.statusCode() == 429) {
+                limited++;
+                retryAfter = r.header("Retry-After");
+                r.then().contentType("application/problem+json").body("type", equalTo("https://relais.dev/problems/rate-limited"));
+            }
+        }
+        assertTrue(limited >= 5, "a burst of 10 over a limit of 2 per second is mostly refused: " + limited);
+        assertTrue(Integer.parseInt(retryAfter) >= 1);
+        // another client of the same agency has its own bucket
+        given().auth().oauth2(TestTokens.user("limited-agency", "other-client", "caseworker")).when().get("/api/v1/referrals")
+                .then().statusCode(200);
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).body("{\"x\":\"" + "y".repeat(1_100_000) + "\"}")
+                .when().post("/api/v1/referrals").then().statusCode(413).contentType("application/problem+json");
+    }
+
+    @Test
     void aServiceThatIsDownIs503AndOneThatHangsIs504() {
         long start = System.nanoTime();
         given().auth().oauth2(caseworker).when().get("/api/v1/cases/hang").then().statusCode(504)
