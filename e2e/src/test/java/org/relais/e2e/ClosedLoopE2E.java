@@ -87,5 +87,23 @@ class ClosedLoopE2E {
                         "action-completed", "closed")));
         as(ngoSupervisor).when().get("/api/v1/cases/" + caseId).then().body("priority", equalTo("EMERGENCY"))
                 .body("closedAt", notNullValue());
+
+        // the audit trail, as the platform auditor reads it: every step in order, with the reads of survivor data
+        String auditor = system.passwordToken("platform-auditor");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(auditor).queryParam("referralId", referralId)
+                .queryParam("limit", 200).when().get("/api/v1/audit/trail").then().statusCode(200)
+                .body("complete", equalTo(true))
+                .body("items.type", hasItem("relais.referral.sent"))
+                .body("items.type", hasItem("relais.referral.completed"))
+                .body("items.type", hasItem("relais.case.opened"))
+                .body("items.type", hasItem("relais.case.closed"))
+                .body("items.type", hasItem("relais.access.survivor-data-read")));
+        List<String> at = as(auditor).queryParam("referralId", referralId).queryParam("limit", 200).when().get("/api/v1/audit/trail")
+                .then().extract().jsonPath().getList("items.at");
+        List<String> sorted = new java.util.ArrayList<>(at);
+        sorted.sort(java.util.Comparator.comparing(java.time.Instant::parse));
+        org.junit.jupiter.api.Assertions.assertEquals(sorted, at, "in time order");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(auditor).when().get("/api/v1/audit/verify")
+                .then().statusCode(200).body("valid", equalTo(true)));
     }
 }

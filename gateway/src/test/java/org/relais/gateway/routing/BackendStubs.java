@@ -39,7 +39,11 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
                 "relais.gateway.referral-url", "http://127.0.0.1:" + referral.getAddress().getPort(),
                 "relais.gateway.case-url", "http://127.0.0.1:" + cases.getAddress().getPort(),
                 "relais.gateway.notification-url", "http://127.0.0.1:" + notifications.getAddress().getPort(),
-                "relais.gateway.timeout", "1s");
+                "relais.gateway.timeout", "1s",
+                "quarkus.oidc-client.auth-server-url", "http://127.0.0.1:" + referral.getAddress().getPort(),
+                "quarkus.oidc-client.discovery-enabled", "false",
+                "quarkus.oidc-client.token-path", "/token",
+                "quarkus.oidc-client.credentials.secret", "stub");
     }
 
     public static String downUrl() {
@@ -63,6 +67,18 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
                 Thread.currentThread().interrupt();
             }
             ex.close();
+            return;
+        }
+        if (path.equals("/token")) {
+            respond(ex, 200, "{\"access_token\":\"gateway-token\",\"token_type\":\"Bearer\",\"expires_in\":300}");
+            return;
+        }
+        if (path.startsWith("/internal/v1/audit/")) {
+            if (!"Bearer gateway-token".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                respond(ex, 401, "{}");
+                return;
+            }
+            respond(ex, 200, AuditStubs.answer(name, path, ex.getRequestURI().getRawQuery()));
             return;
         }
         if (path.endsWith("/notifications/stream")) {
@@ -89,6 +105,14 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
         ex.getResponseHeaders().add("Content-Type", "application/json");
         ex.getResponseHeaders().add("ETag", "\"7\"");
         ex.sendResponseHeaders(path.endsWith("/created") ? 201 : 200, out.length);
+        ex.getResponseBody().write(out);
+        ex.close();
+    }
+
+    private static void respond(HttpExchange ex, int status, String body) throws IOException {
+        byte[] out = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, out.length);
         ex.getResponseBody().write(out);
         ex.close();
     }

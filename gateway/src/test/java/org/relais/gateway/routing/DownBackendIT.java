@@ -27,9 +27,11 @@ class DownBackendIT {
     public static class NothingListens implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("relais.gateway.referral-url", BackendStubs.downUrl(),
-                    "relais.gateway.case-url", BackendStubs.downUrl(),
-                    "relais.gateway.notification-url", BackendStubs.downUrl());
+            String down = BackendStubs.downUrl();
+            return Map.of("relais.gateway.referral-url", down, "relais.gateway.case-url", down,
+                    "relais.gateway.notification-url", down,
+                    "quarkus.oidc-client.auth-server-url", down, "quarkus.oidc-client.discovery-enabled", "false",
+                    "quarkus.oidc-client.token-path", "/token", "quarkus.oidc-client.credentials.secret", "stub");
         }
     }
 
@@ -44,5 +46,9 @@ class DownBackendIT {
         given().auth().oauth2(TestTokens.user("ngo-casa-ecoute", "c", "caseworker")).when().get("/api/v1/notifications")
                 .then().statusCode(503).header("Retry-After", notNullValue())
                 .contentType("application/problem+json").body("status", equalTo(503));
+        // the audit trail cannot be had either: 503, not a partial answer unless asked for
+        given().auth().oauth2(TestTokens.platformUser("platform-auditor", "platform-auditor"))
+                .queryParam("referralId", "0193a0c2-0000-7000-8000-000000000001").when().get("/api/v1/audit/trail")
+                .then().statusCode(503).contentType("application/problem+json");
     }
 }
