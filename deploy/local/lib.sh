@@ -204,6 +204,7 @@ Relais is running (ready in $1 s). State and logs: $STATE
 
   component              address                                            log
   gateway (the API)      http://127.0.0.1:$GATEWAY_PORT/api/v1                 logs/gateway.log
+  API docs               http://127.0.0.1:$GATEWAY_PORT/api/v1/docs (document: /api/v1/openapi)
   referral-service       http://127.0.0.1:$REFERRAL_PORT  (/q/health, /q/metrics, /q/openapi)  logs/referral-service.log
   case-service           http://127.0.0.1:$CASE_PORT                              logs/case-service.log
   notification-service   http://127.0.0.1:$NOTIFICATION_PORT                              logs/notification-service.log

@@ -52,6 +52,9 @@ class ClosedLoopE2E {
 
         as(ngo).queryParam("direction", "received").queryParam("limit", 200).when().get("/api/v1/referrals")
                 .then().statusCode(200).body("items.id", hasItem(referralId));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(ngo).header("Accept-Language", "en").queryParam("limit", 200)
+                .when().get("/api/v1/notifications").then().statusCode(200)
+                .body("items.findAll { it.referralId == '" + referralId + "' }.type", hasItem("relais.referral.sent")));
         as(ngo).contentType(ContentType.JSON).body("{}").when().post("/api/v1/referrals/" + referralId + "/acknowledge")
                 .then().statusCode(200).body("status", equalTo("ACKNOWLEDGED"));
         as(ngo).contentType(ContentType.JSON).body("{\"assignee\": \"ngo-caseworker\"}")
@@ -80,6 +83,16 @@ class ClosedLoopE2E {
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> as(police).when().get("/api/v1/referrals/" + referralId)
                 .then().statusCode(200).body("status", equalTo("COMPLETED")).body("outcome", equalTo("SERVICES_DELIVERED")));
+        // the police are told the outcome; the NGO's supervisors were told of the high risk; the duty e-mail went out
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(police).queryParam("limit", 200)
+                .when().get("/api/v1/notifications").then().statusCode(200)
+                .body("items.findAll { it.referralId == '" + referralId + "' }.type", hasItem("relais.referral.completed")));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(ngoSupervisor).queryParam("limit", 200)
+                .when().get("/api/v1/notifications").then().statusCode(200)
+                .body("items.findAll { it.caseId == '" + caseId + "' }.type", hasItem("relais.case.high-risk")));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().baseUri("http://127.0.0.1").port(RelaisSystem.MAIL_API)
+                .when().get("/api/user").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("duty@ngo-casa-ecoute.demo.relais.dev")));
         as(police).when().get("/api/v1/referrals/" + referralId + "/history").then().statusCode(200)
                 .body("to", equalTo(List.of("SENT", "ACKNOWLEDGED", "ACCEPTED", "COMPLETED")));
         as(ngoSupervisor).when().get("/api/v1/cases/" + caseId + "/timeline").then().statusCode(200)

@@ -107,6 +107,17 @@ class LauncherE2E {
     }
 
     @Test
+    @Order(4)
+    void theGatewayPublishesTheWholeApi() {
+        given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).when().get("/api/v1/openapi")
+                .then().statusCode(200)
+                .body("paths.keySet()", hasItems("/api/v1/agencies", "/api/v1/referrals", "/api/v1/referrals/{id}/{action}",
+                        "/api/v1/cases", "/api/v1/cases/{id}/risk-assessments", "/api/v1/notifications",
+                        "/api/v1/notifications/stream", "/api/v1/webhooks", "/api/v1/audit/trail", "/api/v1/audit/verify"));
+        given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).when().get("/api/v1/docs/").then().statusCode(200);
+    }
+
+    @Test
     @Order(99)
     void stoppingTheLauncherClosesEveryPort() throws Exception {
         int exit = system.stop();

@@ -83,7 +83,7 @@ public class GatewayProxy {
 
     private void handle(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (path.startsWith("/api/v1/audit") || OWN_PATHS.contains(path)) {
+        if (path.startsWith("/api/v1/audit") || OWN_PATHS.contains(path) || path.startsWith("/api/v1/docs/")) {
             rc.next(); // served by the gateway's own endpoints
             return;
         }

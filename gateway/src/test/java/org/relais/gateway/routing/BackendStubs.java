@@ -73,6 +73,13 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             respond(ex, 200, "{\"access_token\":\"gateway-token\",\"token_type\":\"Bearer\",\"expires_in\":300}");
             return;
         }
+        if (path.equals("/q/openapi")) {
+            respond(ex, 200, "{\"openapi\":\"3.1.0\",\"paths\":{\"/api/v1/" + (name.equals("referral") ? "referrals"
+                    : name.equals("case") ? "cases" : "notifications") + "\":{\"get\":{\"operationId\":\"list-" + name
+                    + "\"}},\"/internal/v1/audit/entries\":{}},\"components\":{\"schemas\":{\"" + name + "\":{\"type\":\"object\"}}},"
+                    + "\"tags\":[{\"name\":\"" + name + "\"}]}");
+            return;
+        }
         if (path.startsWith("/internal/v1/audit/")) {
             if (!"Bearer gateway-token".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                 respond(ex, 401, "{}");

@@ -127,6 +127,19 @@ class GatewayRoutingIT {
     }
 
     @Test
+    void theMergedApiDocumentAndItsBrowserArePublic() {
+        given().when().get("/api/v1/openapi").then().statusCode(200)
+                .body("openapi", org.hamcrest.Matchers.startsWith("3."))
+                .body("paths.'/api/v1/referrals'.get.operationId", equalTo("list-referral"))
+                .body("paths.'/api/v1/cases'", notNullValue())
+                .body("paths.'/api/v1/notifications'", notNullValue())
+                .body("paths.'/api/v1/audit/trail'.get.operationId", equalTo("auditTrail"))
+                .body("paths.'/internal/v1/audit/entries'", org.hamcrest.Matchers.nullValue())
+                .body("components.securitySchemes.bearer.scheme", equalTo("bearer"));
+        given().when().get("/api/v1/docs/").then().statusCode(200).body(containsString("swagger"));
+    }
+
+    @Test
     void aServiceThatIsDownIs503AndOneThatHangsIs504() {
         long start = System.nanoTime();
         given().auth().oauth2(caseworker).when().get("/api/v1/cases/hang").then().statusCode(504)
