@@ -55,6 +55,10 @@ class ClosedLoopE2E {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> as(ngo).header("Accept-Language", "en").queryParam("limit", 200)
                 .when().get("/api/v1/notifications").then().statusCode(200)
                 .body("items.findAll { it.referralId == '" + referralId + "' }.type", hasItem("relais.referral.sent")));
+        as(ngo).when().get("/api/v1/agencies/ngo-casa-ecoute/members").then().statusCode(200)
+                .body("username", hasItem("ngo-caseworker")).body("username", hasItem("ngo-supervisor"));
+        as(ngo).contentType(ContentType.JSON).body("{\"assignee\": \"police-caseworker\"}")
+                .when().post("/api/v1/referrals/" + referralId + "/accept").then().statusCode(422);
         as(ngo).contentType(ContentType.JSON).body("{}").when().post("/api/v1/referrals/" + referralId + "/acknowledge")
                 .then().statusCode(200).body("status", equalTo("ACKNOWLEDGED"));
         as(ngo).contentType(ContentType.JSON).body("{\"assignee\": \"ngo-caseworker\"}")

@@ -8,5 +8,6 @@ import org.relais.testkit.ServiceBasicsContract;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
+@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class ReferralServiceBasicsIT extends ServiceBasicsContract {
 }

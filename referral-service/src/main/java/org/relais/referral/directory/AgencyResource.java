@@ -27,6 +27,7 @@ import org.relais.blocks.security.Callers;
 import org.relais.blocks.security.Permission;
 
 import java.net.URI;
+import java.util.List;
 
 @Path("/api/v1/agencies")
 @Produces(MediaType.APPLICATION_JSON)
@@ -38,8 +39,10 @@ public class AgencyResource {
     private final AgencyService service;
     private final Callers callers;
     private final Idempotent idempotent;
+    private final Members members;
 
-    public AgencyResource(AgencyService service, Callers callers, Idempotent idempotent) {
+    public AgencyResource(AgencyService service, Callers callers, Idempotent idempotent, Members members) {
+        this.members = members;
         this.service = service;
         this.callers = callers;
         this.idempotent = idempotent;
@@ -96,6 +99,20 @@ public class AgencyResource {
         CallerContext caller = callers.current();
         return service.update(id, body, ifMatch, caller)
                 .map(a -> Response.ok(a.view()).tag(Versions.etag(a.version)).build());
+    }
+
+    @GET
+    @Path("/{id}/members")
+    @io.smallrye.common.annotation.Blocking
+    @PermissionsAllowed(Permission.DIRECTORY_READ_CODE)
+    @Operation(operationId = "listAgencyMembers", summary = "The users of the caller's own agency, from the identity provider")
+    @APIResponse(responseCode = "403", description = "Not the caller's own agency")
+    public List<Members.Member> members(@PathParam("id") String id) {
+        CallerContext caller = callers.current();
+        if (!id.equals(caller.agencyId())) {
+            throw org.relais.blocks.problem.ProblemException.forbidden("An agency lists only its own members");
+        }
+        return members.of(id);
     }
 
     @PUT

@@ -44,8 +44,11 @@ public class ReferralResource {
     private final Callers callers;
     private final Idempotent idempotent;
     private final PermissionPolicy policy;
+    private final org.relais.referral.directory.Members members;
 
-    public ReferralResource(ReferralService service, Callers callers, Idempotent idempotent, PermissionPolicy policy) {
+    public ReferralResource(ReferralService service, Callers callers, Idempotent idempotent, PermissionPolicy policy,
+                            org.relais.referral.directory.Members members) {
+        this.members = members;
         this.service = service;
         this.callers = callers;
         this.idempotent = idempotent;
@@ -123,12 +126,21 @@ public class ReferralResource {
             throw ProblemException.forbidden("The caller's role or agency does not hold " + needed.code());
         }
         UUID referralId = uuid(id);
-        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/referrals/" + id + "/" + actionPath, body,
+        Uni<Void> assigneeChecked = action != ReferralAction.ACCEPT || body == null || body.assignee() == null
+                ? Uni.createFrom().voidItem()
+                : io.quarkus.vertx.VertxContextSupport.executeBlocking(() -> members.isMember(caller.agencyId(), body.assignee()))
+                .map(member -> {
+                    if (!member) {
+                        throw ProblemException.invalid("/assignee", "is not a member of the receiving agency");
+                    }
+                    return null;
+                });
+        return assigneeChecked.chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/referrals/" + id + "/" + actionPath, body,
                 fresh -> service.act(referralId, action, body, ifMatch, caller).map(read -> new Idempotent.Outcome(
                         read.referral().id.toString(), 200,
                         Response.ok(read.view()).tag(Versions.etag(read.referral().version)).build())),
                 replay -> service.get(referralId, caller).map(read -> Response.status(replay.status()).entity(read.view())
-                        .tag(Versions.etag(read.referral().version)).build()));
+                        .tag(Versions.etag(read.referral().version)).build())));
     }
 
     private static URI location(UUID id) {

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
+@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class AgencyDirectoryIT {
 
     private final ObjectMapper mapper = new ObjectMapper();

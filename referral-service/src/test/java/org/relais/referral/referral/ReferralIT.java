@@ -43,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
+@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class ReferralIT {
 
     static final String CANARY = "CANARY-Zineb-El-Amrani-0661234567";
@@ -174,6 +175,19 @@ class ReferralIT {
         given().auth().oauth2(ngo).header("If-Match", "\"0\"").contentType(ContentType.JSON).body("{}")
                 .when().post("/api/v1/referrals/" + live + "/accept").then().statusCode(412);
         act(ngo, live, "no-such-action", null).then().statusCode(404);
+    }
+
+    @Test
+    void theAgencysMembersComeFromTheIdentityProviderAndTheAssigneeMustBeOne() {
+        given().auth().oauth2(ngo).when().get("/api/v1/agencies/" + NGO + "/members").then().statusCode(200)
+                .body("username", equalTo(List.of("ngo-caseworker", "ngo-supervisor")))
+                .body("[0].roles", equalTo(List.of("caseworker", "referrer")))
+                .body("[0].displayName", equalTo("Case Worker"));
+        given().auth().oauth2(police).when().get("/api/v1/agencies/" + NGO + "/members").then().statusCode(403);
+        String id = send(police, referral(NGO, "ROUTINE"));
+        act(ngo, id, "accept", "{\"assignee\": \"stranger\"}").then().statusCode(422)
+                .body("errors[0].field", equalTo("/assignee"));
+        act(ngo, id, "accept", "{\"assignee\": \"ngo-supervisor\"}").then().statusCode(200).body("assignee", equalTo("ngo-supervisor"));
     }
 
     @Test

@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
+@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class ReferralLifecycleIT {
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
