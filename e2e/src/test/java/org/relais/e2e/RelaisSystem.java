@@ -49,7 +49,7 @@ public final class RelaisSystem {
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private RelaisSystem() throws IOException, InterruptedException {
+    private RelaisSystem() throws IOException {
         root = Path.of(System.getProperty("relais.root", "..")).toAbsolutePath().normalize();
         Path state = root.resolve("e2e/target/relais-state");
         log = root.resolve("e2e/target/launcher.log");
@@ -61,16 +61,16 @@ public final class RelaisSystem {
         pb.environment().put("RELAIS_STATE_DIR", state.toString());
         long started = System.nanoTime();
         launcher = pb.start();
-        long deadline = started + Duration.ofMinutes(8).toNanos();
-        while (!launcherOutput().contains("Relais is running")) {
-            if (!launcher.isAlive()) {
-                throw new IllegalStateException("the launcher exited with " + launcher.exitValue() + ":\n" + launcherOutput());
-            }
-            if (System.nanoTime() > deadline) {
-                launcher.destroy();
-                throw new IllegalStateException("the launcher was not ready in 8 minutes:\n" + launcherOutput());
-            }
-            Thread.sleep(500);
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                if (!launcher.isAlive()) {
+                    throw new IllegalStateException("the launcher exited with " + launcher.exitValue() + ":\n" + launcherOutput());
+                }
+                return launcherOutput().contains("Relais is running");
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            launcher.destroy();
+            throw new IllegalStateException("the launcher was not ready in 8 minutes:\n" + launcherOutput());
         }
         System.out.printf("launcher ready in %d s%n", Duration.ofNanos(System.nanoTime() - started).toSeconds());
     }
@@ -80,9 +80,6 @@ public final class RelaisSystem {
             try {
                 instance = new RelaisSystem();
             } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> instance.launcher.destroy()));

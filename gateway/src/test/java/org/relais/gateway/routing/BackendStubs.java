@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
@@ -61,11 +62,7 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
     private static void handle(String name, HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         if (path.endsWith("/hang")) {
-            try {
-                Thread.sleep(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            hang(Duration.ofSeconds(30)); // a backend that never answers
             ex.close();
             return;
         }
@@ -94,11 +91,9 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write("id: 1\ndata: first\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                Thread.sleep(2_000);
+                hang(Duration.ofSeconds(2)); // longer than the gateway's timeout in tests
                 out.write("id: 2\ndata: second\n\n".getBytes(StandardCharsets.UTF_8));
                 out.flush();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
             return;
         }
@@ -114,6 +109,15 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
         ex.sendResponseHeaders(path.endsWith("/created") ? 201 : 200, out.length);
         ex.getResponseBody().write(out);
         ex.close();
+    }
+
+    /** Holds the exchange open, as a slow or silent server does. */
+    private static void hang(Duration duration) {
+        try {
+            new java.util.concurrent.CountDownLatch(1).await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void respond(HttpExchange ex, int status, String body) throws IOException {

@@ -37,7 +37,8 @@ final class Receiver implements AutoCloseable {
                     body, System.currentTimeMillis()));
             if (mode == Mode.HANG) {
                 try {
-                    Thread.sleep(30_000);
+                    // a receiver that never answers (until the dispatcher's timeout gives up on it)
+                    new java.util.concurrent.CountDownLatch(1).await(30, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
