@@ -7,22 +7,16 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.relais.blocks.audit.AuditAnchor;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.kafka.RelaisKafka;
+import org.relais.blocks.kafka.TopicFollower;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -36,8 +30,7 @@ public class AnchorKeeper {
     private final RelaisKafka kafka;
     private final AgroalDataSource dataSource;
     private final ObjectMapper mapper;
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, String> consumer;
+    private volatile TopicFollower follower;
 
     public AnchorKeeper(RelaisKafka kafka, AgroalDataSource dataSource, ObjectMapper mapper) {
         this.kafka = kafka;
@@ -46,55 +39,19 @@ public class AnchorKeeper {
     }
 
     void start(@Observes StartupEvent event) {
-        running = true;
-        Thread t = new Thread(this::run, "audit-anchor-keeper");
-        t.setDaemon(true);
-        t.start();
+        follower = TopicFollower.start(kafka, Topics.AUDIT_ANCHORS, r -> keep(r.value()), () -> { });
     }
 
     void stop(@Observes ShutdownEvent event) {
-        running = false;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-    }
-
-    private void run() {
-        while (running) {
-            try (KafkaConsumer<String, String> c = kafka.consumer("audit-anchor-keeper")) {
-                consumer = c;
-                List<PartitionInfo> partitions = c.partitionsFor(Topics.AUDIT_ANCHORS, Duration.ofSeconds(10));
-                if (partitions == null || partitions.isEmpty()) {
-                    Thread.sleep(1000);
-                    continue;
-                }
-                List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                c.assign(tps);
-                c.seekToBeginning(tps);
-                while (running) {
-                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-                        keep(r.value());
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                Log.warnf("audit anchors: %s; reconnecting", e.getClass().getSimpleName());
-                try {
-                    Thread.sleep(2000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+        if (follower != null) {
+            follower.stop();
         }
     }
 
     private void keep(String json) {
+        if (json == null) {
+            return;
+        }
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "insert into audit_anchors (service, seq, hash, at) values (?, ?, ?, ?) on conflict do nothing")) {
             AuditAnchor a = mapper.readValue(json, AuditAnchor.class);
