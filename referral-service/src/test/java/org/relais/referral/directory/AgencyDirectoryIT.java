@@ -151,6 +151,15 @@ class AgencyDirectoryIT {
     }
 
     @Test
+    void whatAClientReadsItCanWriteBack() {
+        String id = register("Drâa-Tafilalet");
+        String read = given().auth().oauth2(admin).when().get("/api/v1/agencies/" + id).then().statusCode(200).extract().asString();
+        given().auth().oauth2(admin).contentType(ContentType.JSON).body(read.replace("Test agency", "Renamed agency"))
+                .when().put("/api/v1/agencies/" + id).then().log().ifValidationFails().statusCode(200)
+                .body("name", org.hamcrest.Matchers.startsWith("Renamed agency"));
+    }
+
+    @Test
     void aSuspendedAgencyIsRefusedEverywhereWithinSeconds() {
         String id = register("Souss-Massa");
         String member = TestTokens.user(id, "member", "caseworker");
