@@ -237,24 +237,18 @@ public class CaseService {
         if (page.cursor() != null) {
             where.add("(updatedAt > :after or (updatedAt = :after and id > :afterId))");
             params.put("after", page.cursor().after());
-            try {
-                params.put("afterId", UUID.fromString(page.cursor().afterId()));
-            } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
-            }
+            params.put("afterId", page.cursor().afterUuid());
         }
         String query = String.join(" and ", where) + " order by updatedAt, id";
         return Panache.withTransaction(() -> CaseFile.<CaseFile>find(query, params).range(0, page.limit()).list().chain(rows -> {
-            List<CaseFile> shown = rows.size() > page.limit() ? rows.subList(0, page.limit()) : rows;
             Uni<List<CaseView>> views = Uni.createFrom().item(new ArrayList<>());
-            for (CaseFile c : shown) {
+            for (CaseFile c : Page.shown(rows, page.limit())) {
                 views = views.chain(list -> view(c, caller).map(v -> {
                     list.add(v);
                     return list;
                 }));
             }
-            return views.map(list -> new Page<>(list, rows.size() > page.limit()
-                    ? new Cursor(shown.get(shown.size() - 1).updatedAt, shown.get(shown.size() - 1).id).encode() : null));
+            return views.map(list -> Page.withViews(rows, page.limit(), c -> new Cursor(c.updatedAt, c.id), list));
         }));
     }
 

@@ -108,17 +108,12 @@ public class NotificationService {
         if (page.cursor() != null) {
             where.add("(n.createdAt > :after or (n.createdAt = :after and n.id > :afterId))");
             params.put("after", page.cursor().after());
-            try {
-                params.put("afterId", UUID.fromString(page.cursor().afterId()));
-            } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
-            }
+            params.put("afterId", page.cursor().afterUuid());
         }
         String query = "from Notification n where " + String.join(" and ", where) + " order by n.createdAt, n.id";
         return Panache.withSession(() -> Notification.<Notification>find(query, params).range(0, page.limit()).list()
-                .chain(rows -> views(rows.size() > page.limit() ? rows.subList(0, page.limit()) : rows, caller, acceptLanguage)
-                        .map(views -> new Page<>(views, rows.size() > page.limit()
-                                ? new Cursor(views.get(views.size() - 1).createdAt(), views.get(views.size() - 1).id()).encode() : null))));
+                .chain(rows -> views(Page.shown(rows, page.limit()), caller, acceptLanguage)
+                        .map(views -> Page.withViews(rows, page.limit(), n -> new Cursor(n.createdAt, n.id), views))));
     }
 
     /** Notifications after {@code afterSeq} for this reader, in order (the live stream and its resumption). */

@@ -119,7 +119,7 @@ public class ReferralService {
                         .chain(key -> r.persist().replaceWith(key))
                         .chain(key -> history(r, "send", null, ReferralStatus.SENT, caller, null, null, key))
                         .chain(key -> event(r, "relais.referral.sent", caller, Map.of()).replaceWith(key))
-                        .chain(key -> read(r, caller, key, data));
+                        .chain(key -> read(r, caller, data));
             });
         });
     }
@@ -206,10 +206,10 @@ public class ReferralService {
         if (!seesSurvivorData(r, caller) || r.dataKeyId == null || r.erased()) {
             return Uni.createFrom().item(new Read(r, codec.view(r, Survivor.NONE, caller)));
         }
-        return cipher.dataKey(r.dataKeyId).chain(key -> read(r, caller, key, open(r, key)));
+        return cipher.dataKey(r.dataKeyId).chain(key -> read(r, caller, open(r, key)));
     }
 
-    private Uni<Read> read(Referral r, CallerContext caller, DataKey key, Survivor data) {
+    private Uni<Read> read(Referral r, CallerContext caller, Survivor data) {
         ReferralView view = codec.view(r, seesSurvivorData(r, caller) ? data : Survivor.NONE, caller);
         if (view.subject() == null && view.reason() == null && view.externalReference() == null) {
             return Uni.createFrom().item(new Read(r, view));
@@ -245,29 +245,21 @@ public class ReferralService {
             params.put("since", page.updatedSince());
         }
         if (page.cursor() != null) {
-            UUID afterId;
-            try {
-                afterId = UUID.fromString(page.cursor().afterId());
-            } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
-            }
             where.add("(updatedAt > :after or (updatedAt = :after and id > :afterId))");
             params.put("after", page.cursor().after());
-            params.put("afterId", afterId);
+            params.put("afterId", page.cursor().afterUuid());
         }
         String query = String.join(" and ", where) + " order by updatedAt, id";
         return Panache.withTransaction(() -> Referral.<Referral>find(query, params).range(0, page.limit()).list()
                 .chain(rows -> {
-                    List<Referral> shown = rows.size() > page.limit() ? rows.subList(0, page.limit()) : rows;
                     Uni<List<ReferralView>> views = Uni.createFrom().item(new ArrayList<>());
-                    for (Referral r : shown) {
+                    for (Referral r : Page.shown(rows, page.limit())) {
                         views = views.chain(list -> readWithData(r, caller).map(read -> {
                             list.add(read.view());
                             return list;
                         }));
                     }
-                    return views.map(list -> new Page<>(list, rows.size() > page.limit()
-                            ? new Cursor(shown.get(shown.size() - 1).updatedAt, shown.get(shown.size() - 1).id).encode() : null));
+                    return views.map(list -> Page.withViews(rows, page.limit(), r -> new Cursor(r.updatedAt, r.id), list));
                 }));
     }
 

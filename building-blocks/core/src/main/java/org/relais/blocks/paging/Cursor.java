@@ -24,6 +24,15 @@ public record Cursor(Instant after, String afterId) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The position's id as a UUID, for lists keyed by UUIDs; any other id is a cursor not made here (400). */
+    public java.util.UUID afterUuid() {
+        try {
+            return java.util.UUID.fromString(afterId);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
+        }
+    }
+
     private static String requireId(String id) {
         if (id.isBlank() || id.length() > 128) {
             throw new IllegalArgumentException();
