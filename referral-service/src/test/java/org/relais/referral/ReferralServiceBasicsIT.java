@@ -7,6 +7,7 @@ import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.ServiceBasicsContract;
 
 @QuarkusTest
+@org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
 @QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class ReferralServiceBasicsIT extends ServiceBasicsContract {

@@ -40,9 +40,42 @@ public abstract class ServiceBasicsContract {
     }
 
     @Test
-    public void theOpenApiDocumentIsServed() {
-        given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
-                .body("openapi", startsWith("3."));
+    public void theOpenApiDocumentDescribesEveryOperationAndItsProblems() {
+        io.restassured.path.json.JsonPath doc = given().queryParam("format", "json").when().get("/q/openapi").then()
+                .statusCode(200).body("openapi", startsWith("3.")).extract().jsonPath();
+        java.util.Map<String, java.util.Map<String, java.util.Map<String, Object>>> paths = doc.getMap("paths");
+        java.util.List<String> defects = new java.util.ArrayList<>();
+        int operations = 0;
+        for (var path : paths.entrySet()) {
+            for (var op : path.getValue().entrySet()) {
+                if (!List.of("get", "post", "put", "patch", "delete").contains(op.getKey())) {
+                    continue;
+                }
+                operations++;
+                String where = op.getKey().toUpperCase() + " " + path.getKey();
+                java.util.Map<String, Object> o = op.getValue();
+                for (String field : List.of("operationId", "summary", "tags", "security")) {
+                    if (o.get(field) == null) {
+                        defects.add(where + " has no " + field);
+                    }
+                }
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, java.util.Map<String, Object>> responses =
+                        (java.util.Map<String, java.util.Map<String, Object>>) o.get("responses");
+                if (responses.keySet().stream().noneMatch(code -> code.startsWith("2"))) {
+                    defects.add(where + " documents no success response");
+                }
+                for (String code : List.of("401", "403", "404")) {
+                    if (!responses.containsKey(code)) {
+                        defects.add(where + " does not document " + code);
+                    } else if (!String.valueOf(responses.get(code).get("content")).contains("application/problem+json")) {
+                        defects.add(where + "'s " + code + " is not a problem document");
+                    }
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(operations > 0, "the document lists no operation");
+        assertEquals(List.of(), defects);
     }
 
     @Test

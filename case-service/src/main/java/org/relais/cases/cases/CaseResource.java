@@ -17,6 +17,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.idempotency.Idempotent;
@@ -53,6 +55,7 @@ public class CaseResource {
     @GET
     @PermissionsAllowed(Permission.CASE_READ_CODE)
     @Operation(operationId = "listCases", summary = "The agency's cases (caseworkers: theirs and unassigned by default)")
+    @APIResponse(responseCode = "200", description = "A page of cases")
     public Uni<Page<CaseViews.CaseView>> list(@QueryParam("status") String status, @QueryParam("assignee") String assignee,
                                               @QueryParam("updatedSince") String updatedSince, @QueryParam("cursor") String cursor,
                                               @QueryParam("limit") String limit) {
@@ -71,6 +74,7 @@ public class CaseResource {
     @Path("/risk-questions")
     @PermissionsAllowed(Permission.CASE_READ_CODE)
     @Operation(operationId = "listRiskQuestions", summary = "The 24 risk questions in fr, ar and en")
+    @APIResponse(responseCode = "200", description = "The questions")
     public List<RiskQuestions.Question> riskQuestions() {
         return RiskQuestions.ALL;
     }
@@ -79,7 +83,7 @@ public class CaseResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "createCase", summary = "Open a case for a survivor who came to the agency directly")
-    @APIResponse(responseCode = "201", description = "Opened")
+    @APIResponse(responseCode = "201", description = "Opened", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     @APIResponse(responseCode = "422", description = "Invalid, or survivor data outside the consent's scope")
     public Uni<Response> create(@Valid @NotNull CaseViews.CreateCase body, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
@@ -94,6 +98,7 @@ public class CaseResource {
     @Path("/{id}")
     @PermissionsAllowed(Permission.CASE_READ_CODE)
     @Operation(operationId = "getCase", summary = "Read one case")
+    @APIResponse(responseCode = "200", description = "The case; ETag is its version", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     public Uni<Response> get(@PathParam("id") String id, @HeaderParam("If-None-Match") String ifNoneMatch) {
         return read(uuid(id), callers.current()).map(v -> Versions.ok(v, v.version(), ifNoneMatch));
     }
@@ -106,6 +111,7 @@ public class CaseResource {
     @Path("/{id}/timeline")
     @PermissionsAllowed(Permission.CASE_READ_CODE)
     @Operation(operationId = "getCaseTimeline", summary = "What happened to the case, in order")
+    @APIResponse(responseCode = "200", description = "The timeline, oldest first")
     public Uni<List<CaseViews.TimelineView>> timeline(@PathParam("id") String id) {
         return service.timeline(uuid(id), callers.current());
     }
@@ -115,6 +121,7 @@ public class CaseResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.CASE_SUPERVISE_CODE)
     @Operation(operationId = "assignCase", summary = "Give the case to a member of the agency")
+    @APIResponse(responseCode = "200", description = "The updated case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     @APIResponse(responseCode = "409", description = "The case is closed")
     public Uni<Response> assign(@PathParam("id") String id, @Valid @NotNull CaseViews.Assign body, @HeaderParam("If-Match") String ifMatch) {
         CallerContext caller = callers.current();
@@ -127,7 +134,7 @@ public class CaseResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "assessRisk", summary = "Record a risk assessment (all 24 answers; judgement may raise the level)")
-    @APIResponse(responseCode = "201", description = "Recorded")
+    @APIResponse(responseCode = "201", description = "Recorded", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.AssessmentView.class)))
     @APIResponse(responseCode = "422", description = "An answer is missing or unknown")
     public Uni<Response> assess(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAssessment body) {
         CallerContext caller = callers.current();
@@ -140,7 +147,7 @@ public class CaseResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "addCaseAction", summary = "Add an action to the service plan")
-    @APIResponse(responseCode = "201", description = "Added")
+    @APIResponse(responseCode = "201", description = "Added", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.ActionView.class)))
     public Uni<Response> addAction(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAction body) {
         CallerContext caller = callers.current();
         return Panache.withTransaction(() -> service.addAction(uuid(id), body, caller))
@@ -151,6 +158,7 @@ public class CaseResource {
     @Path("/{id}/actions/{actionId}/complete")
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "completeCaseAction", summary = "Mark an action done")
+    @APIResponse(responseCode = "200", description = "The updated case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     public Uni<Response> completeAction(@PathParam("id") String id, @PathParam("actionId") String actionId) {
         CallerContext caller = callers.current();
         return Panache.withTransaction(() -> service.completeAction(uuid(id), uuid(actionId), caller))
@@ -162,6 +170,7 @@ public class CaseResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "closeCase", summary = "Close the case; the originating referral follows")
+    @APIResponse(responseCode = "200", description = "The closed case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     @APIResponse(responseCode = "409", description = "Already closed")
     public Uni<Response> close(@PathParam("id") String id, @Valid @NotNull CaseViews.Close body, @HeaderParam("If-Match") String ifMatch) {
         CallerContext caller = callers.current();

@@ -47,6 +47,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
+@org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "cases"))
 @QuarkusTestResource(ReferralServiceStub.class)
 class CaseIT {

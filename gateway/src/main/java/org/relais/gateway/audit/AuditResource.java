@@ -89,6 +89,7 @@ public class AuditResource {
     @Blocking
     @Authenticated
     @Operation(operationId = "auditTrail", summary = "Every event and read of survivor data about a referral or a case, in time order")
+    @APIResponse(responseCode = "200", description = "The merged trail")
     @APIResponse(responseCode = "503", description = "A service did not answer (ask with partial=true for what is available)")
     public Trail trail(@QueryParam("referralId") String referralId, @QueryParam("caseId") String caseId,
                        @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
@@ -135,6 +136,7 @@ public class AuditResource {
     @Blocking
     @Authenticated
     @Operation(operationId = "auditVerify", summary = "Checks every service's chain against the heads anchored outside it")
+    @APIResponse(responseCode = "200", description = "The verdict per service")
     @APIResponse(responseCode = "503", description = "A service did not answer")
     public Verdict verify() throws SQLException {
         CallerContext caller = callers.current();

@@ -59,6 +59,7 @@ public class NotificationResource {
     @Produces(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.NOTIFICATION_READ_CODE)
     @Operation(operationId = "listNotifications", summary = "The caller's notifications, in their language")
+    @APIResponse(responseCode = "200", description = "A page of notifications")
     public Uni<Page<NotificationView>> list(@QueryParam("unread") String unread, @QueryParam("updatedSince") String updatedSince,
                                             @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
                                             @HeaderParam("Accept-Language") String acceptLanguage) {
@@ -90,6 +91,7 @@ public class NotificationResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.NOTIFICATION_READ_CODE)
     @Operation(operationId = "streamNotifications", summary = "New notifications as Server-Sent Events (id: sequence; Last-Event-ID resumes)")
+    @APIResponse(responseCode = "200", description = "An event stream (text/event-stream) until the token expires")
     public Multi<OutboundSseEvent> stream(@HeaderParam("Last-Event-ID") String lastEventId,
                                           @HeaderParam("Accept-Language") String acceptLanguage, @Context Sse sse) {
         CallerContext caller = agencyCaller();

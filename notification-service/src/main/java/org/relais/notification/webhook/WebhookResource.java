@@ -19,6 +19,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.inbox.EventConsumers;
@@ -55,7 +57,7 @@ public class WebhookResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "registerWebhook", summary = "Register a webhook; the secret is shown this once")
-    @APIResponse(responseCode = "201", description = "Registered, with its secret")
+    @APIResponse(responseCode = "201", description = "Registered, with its secret", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WebhookViews.View.class)))
     @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type")
     public Uni<Response> register(@Valid @NotNull WebhookViews.Create body) {
         CallerContext caller = agency();
@@ -66,6 +68,7 @@ public class WebhookResource {
     @GET
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "listWebhooks", summary = "The agency's webhooks (secrets never shown)")
+    @APIResponse(responseCode = "200", description = "The agency's webhooks")
     public Uni<List<WebhookViews.View>> list() {
         CallerContext caller = agency();
         return Panache.withSession(() -> service.list(caller));
@@ -76,6 +79,7 @@ public class WebhookResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "updateWebhook", summary = "Change event types, description, or pause and resume")
+    @APIResponse(responseCode = "200", description = "The updated webhook")
     public Uni<WebhookViews.View> patch(@PathParam("id") String id, @Valid @NotNull WebhookViews.Patch body) {
         CallerContext caller = agency();
         return Panache.withTransaction(() -> service.patch(uuid(id), body, caller));
@@ -85,6 +89,7 @@ public class WebhookResource {
     @Path("/{id}/rotate-secret")
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "rotateWebhookSecret", summary = "A new secret; the old one keeps signing for 24 hours")
+    @APIResponse(responseCode = "200", description = "The webhook with its new secret, shown this once")
     public Uni<WebhookViews.View> rotate(@PathParam("id") String id) {
         CallerContext caller = agency();
         return Panache.withTransaction(() -> service.rotate(uuid(id), caller));
@@ -104,6 +109,7 @@ public class WebhookResource {
     @Path("/{id}/deliveries")
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "listWebhookDeliveries", summary = "Deliveries with every attempt (time, status code, latency, error)")
+    @APIResponse(responseCode = "200", description = "The deliveries, newest first")
     public Uni<List<WebhookViews.Delivery>> deliveries(@PathParam("id") String id) {
         CallerContext caller = agency();
         return Panache.withSession(() -> service.deliveries(uuid(id), caller));

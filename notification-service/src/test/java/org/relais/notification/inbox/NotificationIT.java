@@ -49,6 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
+@org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "notification"))
 @QuarkusTestResource(MailSink.class)
 class NotificationIT {

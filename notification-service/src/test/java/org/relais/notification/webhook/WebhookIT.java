@@ -41,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
+@org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "notification"))
 class WebhookIT {
 

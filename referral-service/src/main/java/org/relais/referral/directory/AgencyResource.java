@@ -17,6 +17,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.idempotency.Idempotent;
@@ -51,6 +53,7 @@ public class AgencyResource {
     @GET
     @PermissionsAllowed(Permission.DIRECTORY_READ_CODE)
     @Operation(operationId = "listAgencies", summary = "List agencies, filtered by type, service or region")
+    @APIResponse(responseCode = "200", description = "A page of agencies")
     public Uni<Page<AgencyView>> list(@QueryParam("type") String type, @QueryParam("service") String serviceType,
                                       @QueryParam("region") String region, @QueryParam("updatedSince") String updatedSince,
                                       @QueryParam("cursor") String cursor, @QueryParam("limit") String limit) {
@@ -64,6 +67,7 @@ public class AgencyResource {
     @Path("/{id}")
     @PermissionsAllowed(Permission.DIRECTORY_READ_CODE)
     @Operation(operationId = "getAgency", summary = "Read one agency")
+    @APIResponse(responseCode = "200", description = "The entry; ETag is its version", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AgencyView.class)))
     @APIResponse(responseCode = "404", description = "No such agency")
     public Uni<Response> get(@PathParam("id") String id, @HeaderParam("If-None-Match") String ifNoneMatch) {
         return service.get(id).map(a -> Versions.ok(a.view(), a.version, ifNoneMatch));
@@ -73,7 +77,7 @@ public class AgencyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.DIRECTORY_WRITE_CODE)
     @Operation(operationId = "registerAgency", summary = "Register an agency in the directory")
-    @APIResponse(responseCode = "201", description = "Registered")
+    @APIResponse(responseCode = "201", description = "Registered", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AgencyView.class)))
     @APIResponse(responseCode = "409", description = "The id is taken, or the idempotency key is in use")
     @APIResponse(responseCode = "422", description = "Invalid entry")
     public Uni<Response> create(@Valid @NotNull AgencyInput body, @HeaderParam("Idempotency-Key") String key) {
@@ -91,6 +95,7 @@ public class AgencyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.DIRECTORY_WRITE_CODE)
     @Operation(operationId = "updateAgency", summary = "Replace an agency's directory entry (suspend with active: false)")
+    @APIResponse(responseCode = "200", description = "The updated entry", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AgencyView.class)))
     @APIResponse(responseCode = "404", description = "No such agency")
     @APIResponse(responseCode = "412", description = "If-Match does not match the current version")
     @APIResponse(responseCode = "422", description = "Invalid entry")
@@ -106,6 +111,7 @@ public class AgencyResource {
     @io.smallrye.common.annotation.Blocking
     @PermissionsAllowed(Permission.DIRECTORY_READ_CODE)
     @Operation(operationId = "listAgencyMembers", summary = "The users of the caller's own agency, from the identity provider")
+    @APIResponse(responseCode = "200", description = "The members")
     @APIResponse(responseCode = "403", description = "Not the caller's own agency")
     public List<Members.Member> members(@PathParam("id") String id) {
         CallerContext caller = callers.current();
@@ -120,6 +126,7 @@ public class AgencyResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.CAPACITY_UPDATE_CODE)
     @Operation(operationId = "updateAgencyCapacity", summary = "Report the caller's own agency's capacity")
+    @APIResponse(responseCode = "200", description = "The updated entry", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AgencyView.class)))
     @APIResponse(responseCode = "404", description = "No such agency")
     @APIResponse(responseCode = "412", description = "If-Match does not match the current version")
     public Uni<Response> capacity(@PathParam("id") String id, @Valid @NotNull CapacityInput body,

@@ -17,6 +17,8 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.idempotency.Idempotent;
@@ -59,7 +61,7 @@ public class ReferralResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.REFERRAL_CREATE_CODE)
     @Operation(operationId = "createReferral", summary = "Refer a survivor to another agency")
-    @APIResponse(responseCode = "201", description = "Sent")
+    @APIResponse(responseCode = "201", description = "Sent", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReferralView.class)))
     @APIResponse(responseCode = "409", description = "The idempotency key is in use")
     @APIResponse(responseCode = "422", description = "Invalid, outside the consent scope, unknown agency, or capacity-full")
     public Uni<Response> create(@Valid @NotNull ReferralInput.CreateReferral body, @HeaderParam("Idempotency-Key") String key) {
@@ -74,6 +76,7 @@ public class ReferralResource {
     @GET
     @PermissionsAllowed(Permission.REFERRAL_READ_CODE)
     @Operation(operationId = "listReferrals", summary = "The caller's agency's referrals, sent or received, for sync")
+    @APIResponse(responseCode = "200", description = "A page of referrals")
     @APIResponse(responseCode = "400", description = "Bad query parameter")
     public Uni<Page<ReferralView>> list(@QueryParam("direction") String direction, @QueryParam("status") String status,
                                         @QueryParam("updatedSince") String updatedSince, @QueryParam("cursor") String cursor,
@@ -90,6 +93,7 @@ public class ReferralResource {
     @Path("/{id}")
     @PermissionsAllowed(Permission.REFERRAL_READ_CODE)
     @Operation(operationId = "getReferral", summary = "Read one referral (survivor data within consent, to the two parties)")
+    @APIResponse(responseCode = "200", description = "The referral; ETag is its version", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReferralView.class)))
     public Uni<Response> get(@PathParam("id") String id, @HeaderParam("If-None-Match") String ifNoneMatch) {
         CallerContext caller = callers.current();
         return service.get(uuid(id), caller).map(read -> Versions.ok(read.view(), read.referral().version, ifNoneMatch));
@@ -99,6 +103,7 @@ public class ReferralResource {
     @Path("/{id}/history")
     @PermissionsAllowed(Permission.REFERRAL_READ_CODE)
     @Operation(operationId = "getReferralHistory", summary = "Every transition of a referral; notes only to the two parties")
+    @APIResponse(responseCode = "200", description = "The history, oldest first")
     public Uni<List<ReferralView.HistoryEntry>> history(@PathParam("id") String id) {
         return service.history(uuid(id), callers.current());
     }
@@ -108,7 +113,7 @@ public class ReferralResource {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @PermissionsAllowed(Permission.REFERRAL_READ_CODE)
     @Operation(operationId = "actOnReferral", summary = "acknowledge, accept, decline, redirect, start, hold, complete, fail, withdraw or withdraw-consent")
-    @APIResponse(responseCode = "200", description = "The updated referral")
+    @APIResponse(responseCode = "200", description = "The updated referral", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReferralView.class)))
     @APIResponse(responseCode = "409", description = "Illegal in the current status (currentStatus in the problem)")
     @APIResponse(responseCode = "412", description = "If-Match does not match the current version")
     @APIResponse(responseCode = "422", description = "Invalid body")

@@ -26,6 +26,7 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
+@org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
 @QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class AgencyDirectoryIT {

@@ -42,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
+@org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
 @QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
 class ReferralIT {
