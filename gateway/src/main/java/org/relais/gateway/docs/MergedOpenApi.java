@@ -50,12 +50,14 @@ public class MergedOpenApi {
     @Blocking
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(operationId = "openApi", summary = "The merged OpenAPI document of the whole API")
+    @org.eclipse.microprofile.openapi.annotations.security.SecurityRequirements
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The document (OpenAPI 3.0.3)")
     public JsonNode document(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
         if (cached != null && System.currentTimeMillis() - cachedAt < 60_000) {
             return cached;
         }
         ObjectNode merged = mapper.createObjectNode();
-        merged.put("openapi", "3.1.0");
+        merged.put("openapi", "3.0.3");
         merged.putObject("info").put("title", "Relais API").put("version", "1.0")
                 .put("description", "Coordinated, traceable referrals between agencies that care for survivors of violence. "
                         + "Every call goes through the gateway with an access token of realm relais (audience relais-api).");

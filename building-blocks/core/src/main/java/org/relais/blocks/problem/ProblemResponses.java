@@ -64,6 +64,10 @@ public final class ProblemResponses implements OASFilter {
         }
         APIResponses responses = op.getResponses();
         Map<String, String> codes = new LinkedHashMap<>(ALWAYS);
+        if (op.getSecurity() != null && op.getSecurity().isEmpty()) {
+            codes.remove("401");   // a public operation (security: [])
+            codes.remove("403");
+        }
         boolean takesInput = op.getRequestBody() != null || hasParameter(op, pathParams, Parameter.In.QUERY, null);
         if (takesInput) {
             codes.put("400", "A malformed request: invalid JSON, a parameter of the wrong type");
