@@ -235,7 +235,7 @@ public class CaseService {
             params.put("since", page.updatedSince());
         }
         if (page.cursor() != null) {
-            where.add("(updatedAt > :after or (updatedAt = :after and id > :afterId))");
+            where.add("(updatedAt, id) > (:after, :afterId)");
             params.put("after", page.cursor().after());
             params.put("afterId", page.cursor().afterUuid());
         }

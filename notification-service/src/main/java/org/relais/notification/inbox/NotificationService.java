@@ -106,7 +106,7 @@ public class NotificationService {
             params.put("since", page.updatedSince());
         }
         if (page.cursor() != null) {
-            where.add("(n.createdAt > :after or (n.createdAt = :after and n.id > :afterId))");
+            where.add("(n.createdAt, n.id) > (:after, :afterId)");
             params.put("after", page.cursor().after());
             params.put("afterId", page.cursor().afterUuid());
         }

@@ -245,7 +245,7 @@ public class ReferralService {
             params.put("since", page.updatedSince());
         }
         if (page.cursor() != null) {
-            where.add("(updatedAt > :after or (updatedAt = :after and id > :afterId))");
+            where.add("(updatedAt, id) > (:after, :afterId)");
             params.put("after", page.cursor().after());
             params.put("afterId", page.cursor().afterUuid());
         }
