@@ -9,6 +9,6 @@ import org.relais.testkit.ServiceBasicsContract;
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
-@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
+@QuarkusTestResource(org.relais.testkit.KeycloakAdminStub.class)
 class ReferralServiceBasicsIT extends ServiceBasicsContract {
 }

@@ -43,6 +43,34 @@ public class CaseJobs {
         };
     }
 
+    /**
+     * A walk-in's consent that has expired: its survivor data is erased as on a withdrawal. (A referred
+     * case follows its referral, whose expiry the referral-service announces as a withdrawal.) Several
+     * instances share the work: rows another holds are skipped.
+     */
+    @Scheduled(every = "${relais.cases.consent-check-every:60s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void eraseExpiredConsents() {
+        try {
+            int erased = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession()
+                    .chain(s -> s.createNativeQuery("select id from cases where referral_id is null and consent_expires_at <= now() "
+                            + "and data_erased_at is null order by consent_expires_at limit 100 for update skip locked", UUID.class)
+                            .getResultList())
+                    .chain(ids -> {
+                        Uni<Void> all = Uni.createFrom().voidItem();
+                        for (Object id : ids) {
+                            all = all.chain(() -> CaseFile.<CaseFile>findById((UUID) id).chain(c -> cases.erase(c, "consent-expired")));
+                        }
+                        return all.replaceWith(ids.size());
+                    })));
+            if (erased > 0) {
+                Log.infof("survivor data of %d walk-in case(s) erased: consent expired", erased);
+            }
+        } catch (Throwable e) {
+            Log.warnf("expired consents not checked: %s", e.getClass().getSimpleName());
+        }
+    }
+
     @Scheduled(every = "${relais.cases.details-retry-every:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void fetchPendingDetails() {

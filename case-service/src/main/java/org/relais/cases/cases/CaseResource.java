@@ -45,8 +45,11 @@ public class CaseResource {
     private final CaseService service;
     private final Callers callers;
     private final Idempotent idempotent;
+    private final org.relais.blocks.directory.AgencyMembers members;
 
-    public CaseResource(CaseService service, Callers callers, Idempotent idempotent) {
+    public CaseResource(CaseService service, Callers callers, Idempotent idempotent,
+                        org.relais.blocks.directory.AgencyMembers members) {
+        this.members = members;
         this.service = service;
         this.callers = callers;
         this.idempotent = idempotent;
@@ -123,9 +126,23 @@ public class CaseResource {
     @Operation(operationId = "assignCase", summary = "Give the case to a member of the agency")
     @APIResponse(responseCode = "200", description = "The updated case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     @APIResponse(responseCode = "409", description = "The case is closed")
+    @APIResponse(responseCode = "422", description = "The assignee is not a member of the agency")
     public Uni<Response> assign(@PathParam("id") String id, @Valid @NotNull CaseViews.Assign body, @HeaderParam("If-Match") String ifMatch) {
         CallerContext caller = callers.current();
-        return Panache.withTransaction(() -> checked(uuid(id), caller, ifMatch).chain(() -> service.assign(uuid(id), body.assignee(), caller)))
+        UUID caseId = uuid(id);
+        Uni<Void> assigneeChecked = io.quarkus.vertx.VertxContextSupport
+                .executeBlocking(() -> members.isMember(caller.agencyId(), body.assignee()))
+                .map(member -> {
+                    if (!member) {
+                        throw ProblemException.invalid("/assignee", "is not a member of the agency");
+                    }
+                    return null;
+                });
+        // not the caller's case: 404 before anything is said about the assignee
+        return Panache.withSession(() -> service.owned(caseId, caller, false)).replaceWithVoid()
+                .chain(() -> assigneeChecked)
+                .chain(() -> Panache.withTransaction(() -> checked(caseId, caller, ifMatch)
+                        .chain(() -> service.assign(caseId, body.assignee(), caller))))
                 .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
     }
 

@@ -252,9 +252,12 @@ class CaseIT {
         given().auth().oauth2(caseworker).contentType(ContentType.JSON).body("{\"assignee\": \"x\"}")
                 .when().post("/api/v1/cases/" + id + "/assign").then().statusCode(403);
         given().auth().oauth2(TestTokens.user(NGO, "r", "referrer")).when().get("/api/v1/cases/" + id).then().statusCode(403);
+        // only a member of the agency (as the identity provider lists them) can be given the case
+        given().auth().oauth2(supervisor).contentType(ContentType.JSON).body("{\"assignee\": \"lookalike\"}")
+                .when().post("/api/v1/cases/" + id + "/assign").then().statusCode(422).body("errors[0].field", equalTo("/assignee"));
         // the supervisor reassigns; the caseworker's default list no longer shows it, the supervisor's does
-        given().auth().oauth2(supervisor).contentType(ContentType.JSON).body("{\"assignee\": \"ngo-other\"}")
-                .when().post("/api/v1/cases/" + id + "/assign").then().statusCode(200).body("assignee", equalTo("ngo-other"));
+        given().auth().oauth2(supervisor).contentType(ContentType.JSON).body("{\"assignee\": \"ngo-supervisor\"}")
+                .when().post("/api/v1/cases/" + id + "/assign").then().statusCode(200).body("assignee", equalTo("ngo-supervisor"));
         given().auth().oauth2(caseworker).queryParam("limit", 200).when().get("/api/v1/cases").then().statusCode(200)
                 .body("items.id", not(hasItem(id)));
         given().auth().oauth2(caseworker).queryParam("assignee", "any").queryParam("limit", 200).when().get("/api/v1/cases")
@@ -277,5 +280,23 @@ class CaseIT {
                              "recordedAt": "2026-11-23T09:00:00Z"}}
                 """.formatted(CANARY)).when().post("/api/v1/cases").then().statusCode(201)
                 .body("subject.fullName", equalTo(CANARY)).body("referralId", nullValue()).body("assignee", equalTo("ngo-caseworker"));
+    }
+
+    @Test
+    void aWalkInsExpiredConsentErasesItsSurvivorData() {
+        String expiresAt = java.time.Instant.now().plusSeconds(2).toString();
+        String id = given().auth().oauth2(caseworker).contentType(ContentType.JSON).body("""
+                {"subject": {"fullName": "%s"}, "priority": "ROUTINE", "services": ["SHELTER"],
+                 "consent": {"granted": true, "scope": ["IDENTITY"], "method": "VERBAL", "recordedBy": "ngo-caseworker",
+                             "recordedAt": "2026-11-23T09:00:00Z", "expiresAt": "%s"}}
+                """.formatted(CANARY, expiresAt)).when().post("/api/v1/cases").then().statusCode(201)
+                .body("subject.fullName", equalTo(CANARY)).extract().path("id");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(caseworker)
+                .when().get("/api/v1/cases/" + id).then().statusCode(200)
+                .body("subject", nullValue()).body("dataErasedAt", notNullValue()));
+        assertEquals(1, TopicReader.read(Topics.CASES, r -> id.equals(r.key()) && r.value().contains("relais.case.data-erased"),
+                rs -> !rs.isEmpty(), Duration.ofSeconds(30)).size(), "one data-erased event");
+        given().auth().oauth2(caseworker).when().get("/api/v1/cases/" + id + "/timeline").then().statusCode(200)
+                .body("type", hasItem("data-erased"));
     }
 }

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A real HTTP peer standing in for the referral-service and the token endpoint of the identity provider:
  * it serves client-credentials tokens and referrals registered by the test, and can be taken down
- * (every request answered 503) and brought back.
+ * (every request answered 503) and brought back. It also answers the identity provider's admin API for
+ * the agency members (see KeycloakAdminStub).
  */
 public class ReferralServiceStub implements QuarkusTestResourceLifecycleManager {
 
@@ -32,6 +33,9 @@ public class ReferralServiceStub implements QuarkusTestResourceLifecycleManager 
         server.createContext("/", ex -> {
             String path = ex.getRequestURI().getPath();
             ex.getRequestBody().readAllBytes();
+            if (org.relais.testkit.KeycloakAdminStub.serveAdmin(ex, "stub-token")) {
+                return; // the identity provider's admin API (agency members) stays up when the referral-service is down
+            }
             byte[] body;
             int status;
             if (!UP.get()) {
@@ -56,6 +60,7 @@ public class ReferralServiceStub implements QuarkusTestResourceLifecycleManager 
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
         return Map.of("relais.cases.referral-url", url,
+                "relais.directory.keycloak-url", url,
                 "quarkus.oidc-client.auth-server-url", url,
                 "quarkus.oidc-client.discovery-enabled", "false",
                 "quarkus.oidc-client.token-path", "/token",

@@ -20,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.relais.blocks.directory.AgencyMembers;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.idempotency.Idempotent;
 import org.relais.blocks.paging.Page;
@@ -41,9 +42,9 @@ public class AgencyResource {
     private final AgencyService service;
     private final Callers callers;
     private final Idempotent idempotent;
-    private final Members members;
+    private final AgencyMembers members;
 
-    public AgencyResource(AgencyService service, Callers callers, Idempotent idempotent, Members members) {
+    public AgencyResource(AgencyService service, Callers callers, Idempotent idempotent, AgencyMembers members) {
         this.members = members;
         this.service = service;
         this.callers = callers;
@@ -113,7 +114,7 @@ public class AgencyResource {
     @Operation(operationId = "listAgencyMembers", summary = "The users of the caller's own agency, from the identity provider")
     @APIResponse(responseCode = "200", description = "The members")
     @APIResponse(responseCode = "403", description = "Not the caller's own agency")
-    public List<Members.Member> members(@PathParam("id") String id) {
+    public List<AgencyMembers.Member> members(@PathParam("id") String id) {
         CallerContext caller = callers.current();
         if (!id.equals(caller.agencyId())) {
             throw org.relais.blocks.problem.ProblemException.forbidden("An agency lists only its own members");

@@ -46,10 +46,10 @@ public class ReferralResource {
     private final Callers callers;
     private final Idempotent idempotent;
     private final PermissionPolicy policy;
-    private final org.relais.referral.directory.Members members;
+    private final org.relais.blocks.directory.AgencyMembers members;
 
     public ReferralResource(ReferralService service, Callers callers, Idempotent idempotent, PermissionPolicy policy,
-                            org.relais.referral.directory.Members members) {
+                            org.relais.blocks.directory.AgencyMembers members) {
         this.members = members;
         this.service = service;
         this.callers = callers;

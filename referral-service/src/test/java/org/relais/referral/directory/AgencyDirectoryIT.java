@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
-@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
+@QuarkusTestResource(org.relais.testkit.KeycloakAdminStub.class)
 class AgencyDirectoryIT {
 
     private final ObjectMapper mapper = new ObjectMapper();

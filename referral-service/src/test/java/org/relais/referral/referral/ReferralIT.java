@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
-@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
+@QuarkusTestResource(org.relais.testkit.KeycloakAdminStub.class)
 class ReferralIT {
 
     static final String CANARY = "CANARY-Zineb-El-Amrani-0661234567";

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
-@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
+@QuarkusTestResource(org.relais.testkit.KeycloakAdminStub.class)
 class ReferralListPlanIT {
 
     private static final int ROWS = 1_000_000;

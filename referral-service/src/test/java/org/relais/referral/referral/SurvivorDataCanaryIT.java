@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @ExtendWith(OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
-@QuarkusTestResource(org.relais.referral.KeycloakAdminStub.class)
+@QuarkusTestResource(org.relais.testkit.KeycloakAdminStub.class)
 class SurvivorDataCanaryIT {
 
     static final String CANARY = "CANARY-Khadija-Bennani-0612345678";

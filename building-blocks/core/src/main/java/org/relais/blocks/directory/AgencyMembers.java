@@ -1,10 +1,7 @@
-package org.relais.referral.directory;
+package org.relais.blocks.directory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.oidc.client.OidcClient;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.problem.ProblemException;
 
 import java.net.URI;
@@ -21,11 +18,13 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The users of an agency, as Keycloak knows them (the {@code agency} user attribute), read with the
- * referral-service's own client over the admin REST API and kept a minute. Blocking: call it on a worker thread.
+ * The users of an agency, as Keycloak knows them (the {@code agency} user attribute), read over the
+ * admin REST API with the service's own client (its service account holds realm-management's
+ * view-users and query-users) and kept a minute. Blocking: call it on a worker thread. The
+ * referral-service (members, accept's assignee) and the case-service (assignment) produce one each
+ * from their OIDC client.
  */
-@ApplicationScoped
-public class Members {
+public class AgencyMembers {
 
     public record Member(String username, String displayName, List<String> roles) {
     }
@@ -37,16 +36,16 @@ public class Members {
     private static final java.util.Set<String> PLATFORM_ROLES = java.util.Set.of("referrer", "caseworker", "supervisor",
             "agency-admin", "auditor");
 
-    private final OidcClient oidc;
+    private final java.util.function.Supplier<String> accessToken;
     private final ObjectMapper mapper;
     private final URI base;
     private final String realm;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    public Members(OidcClient oidc, ObjectMapper mapper, @ConfigProperty(name = "relais.directory.keycloak-url") String keycloakUrl,
-                   @ConfigProperty(name = "relais.directory.realm") String realm) {
-        this.oidc = oidc;
+    /** {@code accessToken} gives a client-credentials access token of the service's own client. */
+    public AgencyMembers(java.util.function.Supplier<String> accessToken, ObjectMapper mapper, String keycloakUrl, String realm) {
+        this.accessToken = accessToken;
         this.mapper = mapper;
         this.base = URI.create(keycloakUrl.endsWith("/") ? keycloakUrl : keycloakUrl + "/");
         this.realm = realm;
@@ -59,7 +58,7 @@ public class Members {
         }
         String token;
         try {
-            token = oidc.getTokens().await().atMost(Duration.ofSeconds(5)).getAccessToken();
+            token = accessToken.get();
         } catch (RuntimeException e) {
             throw ProblemException.unavailable("The identity provider cannot be reached to list the agency's members");
         }
