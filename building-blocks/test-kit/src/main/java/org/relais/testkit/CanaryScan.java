@@ -130,6 +130,22 @@ public final class CanaryScan {
         }
     }
 
+    /**
+     * The whole check after a test has spread the canary: no table, no topic (dead-letter topics exist
+     * and are read too) and no line of the service's log file holds it, and that log really was written
+     * at DEBUG with Hibernate's bound parameters (so the check had something to find).
+     */
+    public static void assertNowhere(String jdbcUrl, Path logFile, String canary) throws Exception {
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), tables(jdbcUrl, canary), "tables holding survivor data in the clear");
+        org.junit.jupiter.api.Assertions.assertTrue(topicNames().stream().anyMatch(t -> t.endsWith(".dlt")),
+                "dead-letter topics exist and are scanned");
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), topics(canary), "topics holding survivor data");
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), log(logFile, canary), "log lines with survivor data");
+        org.junit.jupiter.api.Assertions.assertFalse(log(logFile, " DEBUG ").isEmpty(), "the log is at DEBUG");
+        org.junit.jupiter.api.Assertions.assertFalse(log(logFile, "[org.hib.orm.jdb.bind]").isEmpty(),
+                "Hibernate's parameter logging is on");
+    }
+
     private static boolean caughtUp(KafkaConsumer<?, ?> c, Map<TopicPartition, Long> end) {
         for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
             if (c.position(e.getKey()) < e.getValue()) {
