@@ -28,6 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.Topics;
+import org.relais.blocks.outbox.Outbox;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -46,6 +49,8 @@ public class WebhookDispatcher {
     private final FieldCipher cipher;
     private final AgencyDirectory directory;
     private final RetrySchedule schedule;
+    private final Outbox outbox;
+    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
     private final boolean allowLoopback;
     private final Duration timeout;
     private final HttpClient http;
@@ -56,12 +61,15 @@ public class WebhookDispatcher {
     });
 
     public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
+                             Outbox outbox, com.fasterxml.jackson.databind.ObjectMapper mapper,
                              Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
                              @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout) {
         this.dataSource = dataSource;
         this.cipher = cipher;
         this.directory = directory;
         this.schedule = schedule;
+        this.outbox = outbox;
+        this.mapper = mapper;
         this.allowLoopback = allowLoopback;
         this.timeout = timeout;
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) Math.min(timeout.toMillis(), 5000))
@@ -69,7 +77,7 @@ public class WebhookDispatcher {
     }
 
     private record Due(UUID id, String messageId, String payload, int attempts, String url, String agencyId, String secret,
-                       String previousSecret) {
+                       String previousSecret, UUID webhookId) {
     }
 
     @Scheduled(every = "${relais.webhooks.dispatch-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
@@ -101,7 +109,7 @@ public class WebhookDispatcher {
                     String previous = until != null && until.toInstant().isAfter(Instant.now())
                             ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10)).orElse(null) : null;
                     due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
-                            rs.getString(6), secret, previous));
+                            rs.getString(6), secret, previous, webhookId));
                 }
             }
             try (PreparedStatement lease = c.prepareStatement(
@@ -155,6 +163,34 @@ public class WebhookDispatcher {
                 });
     }
 
+    /**
+     * {@code relais.notification.delivered} or {@code failed} for a webhook, in the transaction that
+     * records the outcome, under the subject of the event delivered (the referral or case), so the
+     * audit trail of that record shows which partner system was told and when.
+     */
+    private void outcome(Connection c, Due d, int attempts, Integer status, String error) throws SQLException {
+        com.fasterxml.jackson.databind.JsonNode delivered;
+        try {
+            delivered = mapper.readTree(d.payload());
+        } catch (java.io.IOException e) {
+            throw new SQLException("unreadable delivery payload", e);
+        }
+        var data = mapper.createObjectNode().put("channel", "WEBHOOK").put("agencyId", d.agencyId())
+                .put("webhookId", d.webhookId().toString()).put("deliveryId", d.id().toString())
+                .put("webhookMessageId", d.messageId()).put("eventId", delivered.path("id").asText())
+                .put("eventType", delivered.path("type").asText()).put("attempts", attempts);
+        if (status != null) {
+            data.put("statusCode", status);
+        }
+        if (error != null) {
+            data.put("error", error);
+        }
+        String subject = delivered.path("subject").asText(d.id().toString());
+        outbox.append(c, Topics.NOTIFICATIONS, CloudEvent.of("/notification-service",
+                error == null ? "relais.notification.delivered" : "relais.notification.failed", subject, d.agencyId(), data),
+                "relais-notification-service", List.of(d.webhookId().toString()));
+    }
+
     private void record(Due d, Integer status, long started, String error) {
         int latency = (int) Duration.ofNanos(System.nanoTime() - started).toMillis();
         recorder.execute(() -> {
@@ -184,6 +220,9 @@ public class WebhookDispatcher {
                     ps.setObject(2, status);
                     ps.setObject(3, d.id());
                     ps.executeUpdate();
+                }
+                if (error == null || attempts >= schedule.maxAttempts()) {
+                    outcome(c, d, attempts, status, error);
                 }
                 c.commit();
             } catch (SQLException e) {

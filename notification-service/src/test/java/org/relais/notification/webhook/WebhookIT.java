@@ -107,6 +107,15 @@ class WebhookIT {
             assertTrue(verifies((String) hook.get("secret"), r));
             assertEquals(event.id(), mapper.readTree(r.body()).get("id").asText());
             assertEquals("relais.referral.sent", mapper.readTree(r.body()).get("type").asText());
+            // the audit trail learns that the partner system was told: one delivered event under the referral
+            var delivered = org.relais.testkit.TopicReader.read(Topics.NOTIFICATIONS, rec -> event.subject().equals(rec.key())
+                    && rec.value().contains("relais.notification.delivered"), l -> !l.isEmpty(), Duration.ofSeconds(30));
+            assertEquals(1, delivered.size());
+            var data = mapper.readTree(delivered.get(0).value()).get("data");
+            assertEquals("WEBHOOK", data.get("channel").asText());
+            assertEquals(hook.get("id"), data.get("webhookId").asText());
+            assertEquals("msg_" + event.id(), data.get("webhookMessageId").asText());
+            assertEquals(NGO, data.get("agencyId").asText());
         }
     }
 
@@ -134,6 +143,9 @@ class WebhookIT {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(admin)
                     .when().get("/api/v1/webhooks/" + hook.get("id") + "/deliveries").then()
                     .body("[0].status", equalTo("FAILED")).body("[0].log.size()", equalTo(4)));
+            var failed = org.relais.testkit.TopicReader.read(Topics.NOTIFICATIONS, rec -> rec.value().contains("relais.notification.failed")
+                    && rec.value().contains((String) hook.get("id")), l -> !l.isEmpty(), Duration.ofSeconds(30));
+            assertEquals("HTTP 500", mapper.readTree(failed.get(0).value()).path("data").path("error").asText());
             String delivery = given().auth().oauth2(admin).when().get("/api/v1/webhooks/" + hook.get("id") + "/deliveries")
                     .then().extract().path("[0].id");
             receiver.mode = Receiver.Mode.OK;
