@@ -52,8 +52,12 @@ public class EventConsumers {
     private final String service;
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
 
+    private final String instance;
+
     public EventConsumers(KafkaConfig config, RelaisKafka kafka, Inbox inbox, ObjectMapper mapper, MeterRegistry metrics,
-                          @ConfigProperty(name = "quarkus.application.name") String service) {
+                          @ConfigProperty(name = "quarkus.application.name") String service,
+                          @ConfigProperty(name = "relais.instance-id") java.util.Optional<String> instanceId) {
+        this.instance = instanceId.orElseGet(() -> String.valueOf(ProcessHandle.current().pid()));
         this.config = config;
         this.kafka = kafka;
         this.inbox = inbox;
@@ -110,7 +114,8 @@ public class EventConsumers {
                 Properties p = new Properties();
                 p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
                 p.put(ConsumerConfig.GROUP_ID_CONFIG, service + "." + name);
-                p.put(ConsumerConfig.CLIENT_ID_CONFIG, service + "." + name);
+                // the instance in the client id: an operator (or a test) can tell the group's members apart
+                p.put(ConsumerConfig.CLIENT_ID_CONFIG, service + "." + name + "." + instance);
                 p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
                 p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
                 p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
