@@ -79,6 +79,9 @@ public final class EmbeddedInfra {
                     .withAdditionalProperties(p -> {
                         p.put("group.initial.rebalance.delay.ms", "0");
                         p.put("auto.create.topics.enable", "true");
+                        // as the launcher's broker: a topic a client creates by naming it has the partitions
+                        // the services create theirs with (so two instances of a group both get some)
+                        p.put("num.partitions", "3");
                     })
                     .start();
             bootstrapServers = "127.0.0.1:" + kafkaProxy.port();

@@ -185,7 +185,16 @@ public class WebhookService {
         if (parties.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        String body = e.toJson(mapper);
+        // the CloudEvent as a partner receives it; the envelope's own "subject" (the record id) stays,
+        // survivor fields a producer put in data by mistake never leave
+        com.fasterxml.jackson.databind.node.ObjectNode envelope =
+                (com.fasterxml.jackson.databind.node.ObjectNode) readJson(e.toJson(mapper));
+        java.util.Set<String> removed = org.relais.blocks.events.SurvivorFields.strip(envelope.path("data"));
+        if (!removed.isEmpty()) {
+            io.quarkus.logging.Log.warnf("event %s (%s) carried survivor fields %s: removed before delivery to webhooks",
+                    e.id(), e.type(), removed);
+        }
+        String body = envelope.toString();
         return Webhook.<Webhook>list("agencyId in ?1 and deletedAt is null", List.copyOf(parties)).chain(hooks -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (Webhook w : hooks) {
@@ -265,5 +274,13 @@ public class WebhookService {
 
     static Instant now() {
         return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode readJson(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
     }
 }

@@ -13,7 +13,7 @@ public class MailSink implements QuarkusTestResourceLifecycleManager {
     static final int PORT = EmbeddedInfra.freePort();
     static GreenMail server;
 
-    static synchronized void up() {
+    public static synchronized void up() {
         if (server == null) {
             server = new GreenMail(new ServerSetup(PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
             server.start();
@@ -24,6 +24,31 @@ public class MailSink implements QuarkusTestResourceLifecycleManager {
         if (server != null) {
             server.stop();
             server = null;
+        }
+    }
+
+    /** The messages received for {@code address}. */
+    public static synchronized jakarta.mail.internet.MimeMessage[] messagesTo(String address) {
+        if (server == null) {
+            return new jakarta.mail.internet.MimeMessage[0];
+        }
+        return java.util.Arrays.stream(server.getReceivedMessages()).filter(m -> {
+            try {
+                return java.util.Arrays.stream(m.getAllRecipients()).anyMatch(a -> a.toString().contains(address));
+            } catch (jakarta.mail.MessagingException e) {
+                return false;
+            }
+        }).toArray(jakarta.mail.internet.MimeMessage[]::new);
+    }
+
+    /** Subject, headers and body of a message, as text. */
+    public static String text(jakarta.mail.internet.MimeMessage m) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            m.writeTo(out);
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8) + m.getSubject();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

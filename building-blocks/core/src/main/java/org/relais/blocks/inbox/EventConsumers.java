@@ -117,6 +117,8 @@ public class EventConsumers {
                 // the instance in the client id: an operator (or a test) can tell the group's members apart
                 p.put(ConsumerConfig.CLIENT_ID_CONFIG, service + "." + name + "." + instance);
                 p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+                // topics are created by RelaisKafka.ensureTopics with their partitions, never by subscribing
+                p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
                 p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
                 p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
                 p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
