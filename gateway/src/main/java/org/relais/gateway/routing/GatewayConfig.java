@@ -30,4 +30,12 @@ public interface GatewayConfig {
     /** Pooled connections per backend. */
     @WithDefault("64")
     int poolSize();
+
+    /** Consecutive failures (no connection, no answer in time) that open a backend's circuit. */
+    @WithDefault("5")
+    int circuitFailureThreshold();
+
+    /** How long an open circuit refuses requests before one trial request goes through. */
+    @WithDefault("10s")
+    Duration circuitOpenFor();
 }

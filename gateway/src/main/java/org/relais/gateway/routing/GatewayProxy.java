@@ -57,6 +57,7 @@ public class GatewayProxy {
     private final RateLimiter limiter;
     private final Map<RouteTable.Backend, HttpClient> clients = new EnumMap<>(RouteTable.Backend.class);
     private final Map<RouteTable.Backend, URI> backends = new EnumMap<>(RouteTable.Backend.class);
+    private final Map<RouteTable.Backend, CircuitBreaker> breakers = new EnumMap<>(RouteTable.Backend.class);
 
     public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx,
                         RateLimiter limiter) {
@@ -69,6 +70,11 @@ public class GatewayProxy {
         backends.put(RouteTable.Backend.CASE, URI.create(config.caseUrl()));
         backends.put(RouteTable.Backend.NOTIFICATION, URI.create(config.notificationUrl()));
         for (RouteTable.Backend b : RouteTable.Backend.values()) {
+            CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpenFor(),
+                    System::currentTimeMillis);
+            breakers.put(b, breaker);
+            metrics.gauge("relais.gateway.circuit.open", java.util.List.of(io.micrometer.core.instrument.Tag.of("backend",
+                    b.name().toLowerCase(Locale.ROOT))), breaker, cb -> cb.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
             clients.put(b, vertx.createHttpClient(new HttpClientOptions()
                             .setKeepAlive(true)
                             .setConnectTimeout((int) config.connectTimeout().toMillis())
@@ -129,6 +135,14 @@ public class GatewayProxy {
             problem(rc, ProblemType.MALFORMED_REQUEST, 413, "The request body is too large");
             return;
         }
+        long open = breakers.get(route.backend()).admit();
+        if (open > 0) {
+            metrics.counter("relais.gateway.circuit.rejected", "backend", route.backend().name().toLowerCase(Locale.ROOT)).increment();
+            rc.request().resume();
+            rc.response().putHeader("Retry-After", Long.toString(Math.max(1, (open + 999) / 1000)));
+            problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
+            return;
+        }
         forward(rc, route, jwt);
     }
 
@@ -172,6 +186,7 @@ public class GatewayProxy {
                     backendFailed(rc, route, sent.cause());
                     return;
                 }
+                breakers.get(route.backend()).success();
                 relayResponse(rc, route, sent.result(), jwt);
             });
         });
@@ -211,6 +226,7 @@ public class GatewayProxy {
 
     private void backendFailed(RoutingContext rc, RouteTable.Route route, Throwable cause) {
         boolean timeout = cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
+        breakers.get(route.backend()).failure();
         metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
                 "kind", timeout ? "timeout" : "unavailable").increment();
         Log.warnf("%s %s: %s backend %s", rc.request().method(), rc.normalizedPath(), route.backend(),

@@ -16,6 +16,7 @@ import org.relais.testkit.TestTokens;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -30,6 +31,7 @@ class DownBackendIT {
             String down = BackendStubs.downUrl();
             return Map.of("relais.gateway.referral-url", down, "relais.gateway.case-url", down,
                     "relais.gateway.notification-url", down,
+                    "relais.gateway.circuit-failure-threshold", "2", "relais.gateway.circuit-open-for", "60s",
                     "quarkus.oidc-client.auth-server-url", down, "quarkus.oidc-client.discovery-enabled", "false",
                     "quarkus.oidc-client.token-path", "/token", "quarkus.oidc-client.credentials.secret", "stub");
         }
@@ -50,5 +52,21 @@ class DownBackendIT {
         given().auth().oauth2(TestTokens.platformUser("platform-auditor", "platform-auditor"))
                 .queryParam("referralId", "0193a0c2-0000-7000-8000-000000000001").when().get("/api/v1/audit/trail")
                 .then().statusCode(503).contentType("application/problem+json");
+    }
+
+    @Test
+    void afterRepeatedFailuresTheCircuitOpensAndRefusesAtOnce() throws Exception {
+        directory.apply(AgencyRecord.of(mapper.readTree("{\"id\":\"police-casa-anfa\",\"active\":true}")));
+        String token = TestTokens.user("police-casa-anfa", "p", "caseworker");
+        for (int i = 0; i < 2; i++) {
+            given().auth().oauth2(token).when().get("/api/v1/cases").then().statusCode(503);
+        }
+        // open: refused without trying the backend, and told how long to wait
+        given().auth().oauth2(token).when().get("/api/v1/cases").then().statusCode(503)
+                .header("Retry-After", org.hamcrest.Matchers.matchesPattern("[1-6][0-9]?"))
+                .contentType("application/problem+json");
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("relais_gateway_circuit_open{backend=\"case\"} 1.0"))
+                .body(containsString("relais_gateway_circuit_rejected_total{backend=\"case\"}"));
     }
 }

@@ -76,17 +76,19 @@ public class ReferralResource {
     @GET
     @PermissionsAllowed(Permission.REFERRAL_READ_CODE)
     @Operation(operationId = "listReferrals", summary = "The caller's agency's referrals, sent or received, for sync")
-    @APIResponse(responseCode = "200", description = "A page of referrals")
+    @APIResponse(responseCode = "200", description = "A page of referrals, with a weak ETag over the page (If-None-Match gives 304)")
     @APIResponse(responseCode = "400", description = "Bad query parameter")
-    public Uni<Page<ReferralView>> list(@QueryParam("direction") String direction, @QueryParam("status") String status,
-                                        @QueryParam("updatedSince") String updatedSince, @QueryParam("cursor") String cursor,
-                                        @QueryParam("limit") String limit) {
+    public Uni<org.jboss.resteasy.reactive.RestResponse<Page<ReferralView>>> list(
+            @QueryParam("direction") String direction, @QueryParam("status") String status,
+            @QueryParam("updatedSince") String updatedSince, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit, @HeaderParam("If-None-Match") String ifNoneMatch) {
         CallerContext caller = callers.current();
         if (caller.agencyId() == null) {
             throw ProblemException.forbidden("Lists are per agency");
         }
         return service.list(direction, PageRequest.enumValue("status", status, ReferralStatus.class),
-                PageRequest.of(limit, cursor, updatedSince), caller);
+                PageRequest.of(limit, cursor, updatedSince), caller)
+                .map(page -> Versions.page(page, r -> r.id() + ":" + r.version(), ifNoneMatch));
     }
 
     @GET

@@ -25,6 +25,33 @@ public final class Versions {
         return Response.ok(body).tag(etag(version)).build();
     }
 
+    /**
+     * A page a mobile client syncs, with a weak ETag over what it shows (each item's identity and
+     * version, and the next cursor): 304 when the client's copy of the page is current.
+     */
+    public static <T> org.jboss.resteasy.reactive.RestResponse<org.relais.blocks.paging.Page<T>> page(
+            org.relais.blocks.paging.Page<T> page, java.util.function.Function<T, String> identityAndVersion, String ifNoneMatch) {
+        java.security.MessageDigest sha;
+        try {
+            sha = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (T item : page.items()) {
+            sha.update(identityAndVersion.apply(item).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sha.update((byte) '\n');
+        }
+        sha.update(String.valueOf(page.nextCursor()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String tag = java.util.HexFormat.of().formatHex(sha.digest(), 0, 12);
+        EntityTag etag = new EntityTag(tag, true);
+        if (ifNoneMatch != null && java.util.Arrays.stream(ifNoneMatch.split(","))
+                .map(t -> t.trim().replaceFirst("^W/", "").replace("\"", "")).anyMatch(t -> t.equals(tag) || t.equals("*"))) {
+            return org.jboss.resteasy.reactive.RestResponse.ResponseBuilder.<org.relais.blocks.paging.Page<T>>notModified()
+                    .tag(etag).build();
+        }
+        return org.jboss.resteasy.reactive.RestResponse.ResponseBuilder.ok(page).tag(etag).build();
+    }
+
     public static Response created(java.net.URI location, Object body, long version) {
         return Response.created(location).entity(body).tag(etag(version)).build();
     }
