@@ -69,14 +69,18 @@ public class AuditResource {
     private final PermissionPolicy policy;
     private final OidcClient oidc;
     private final AnchorKeeper anchors;
+    private final org.relais.blocks.audit.AuditStore store;
+    private static final String GATEWAY = "gateway";
     private final ObjectMapper mapper;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public AuditResource(GatewayConfig config, Callers callers, PermissionPolicy policy, OidcClient oidc, AnchorKeeper anchors,
-                         ObjectMapper mapper) {
+                         ObjectMapper mapper, org.relais.blocks.audit.AuditStore store) {
+        this.store = store;
         services.put("referral-service", URI.create(config.referralUrl()));
         services.put("case-service", URI.create(config.caseUrl()));
         services.put("notification-service", URI.create(config.notificationUrl()));
+        services.put(GATEWAY, null); // the gateway's own chain (refused requests), read in-process
         this.callers = callers;
         this.policy = policy;
         this.oidc = oidc;
@@ -115,7 +119,9 @@ public class AuditResource {
         List<ServiceStatus> statuses = new ArrayList<>();
         for (Map.Entry<String, URI> s : services.entrySet()) {
             String query = "relatedId=" + enc(id) + (all ? "" : "&agencyId=" + enc(caller.agencyId()));
-            JsonNode body = call(s.getValue(), "/internal/v1/audit/entries?" + query, token);
+            JsonNode body = s.getValue() == null
+                    ? ownEntries(id, all ? null : caller.agencyId())
+                    : call(s.getValue(), "/internal/v1/audit/entries?" + query, token);
             statuses.add(new ServiceStatus(s.getKey(), body != null));
             if (body != null) {
                 merged.addAll(mapper.convertValue(body, new TypeReference<List<AuditEntry>>() { }));
@@ -149,7 +155,7 @@ public class AuditResource {
             Map<Long, String> anchored = anchors.anchors(s.getKey());
             StringBuilder query = new StringBuilder("/internal/v1/audit/verify?");
             anchored.keySet().forEach(seq -> query.append("anchorSeq=").append(seq).append('&'));
-            JsonNode body = call(s.getValue(), query.toString(), token);
+            JsonNode body = s.getValue() == null ? ownVerify(anchored.keySet()) : call(s.getValue(), query.toString(), token);
             if (body == null) {
                 throw ProblemException.unavailable(s.getKey() + " did not answer");
             }
@@ -179,6 +185,27 @@ public class AuditResource {
                     broken, reason, chain.path("unsealed").asLong()));
         }
         return new Verdict(verdicts.stream().allMatch(ServiceVerdict::valid), verdicts);
+    }
+
+    private JsonNode ownEntries(String id, String agencyId) {
+        try {
+            return mapper.valueToTree(store.about(List.of(id), agencyId, 0, 1000));
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private JsonNode ownVerify(java.util.Set<Long> anchorSeqs) {
+        try {
+            List<AuditEntry> chain = store.chain();
+            double[] lag = store.sealingLag();
+            var verification = org.relais.blocks.audit.AuditVerifier.verify(GATEWAY, chain, List.of(), (long) lag[0], lag[1]);
+            Map<Long, String> hashes = new java.util.TreeMap<>();
+            chain.stream().filter(e -> anchorSeqs.contains(e.seq())).forEach(e -> hashes.put(e.seq(), e.hash()));
+            return mapper.valueToTree(new org.relais.blocks.audit.AuditEndpoint.VerifyData(verification, hashes));
+        } catch (SQLException e) {
+            return null;
+        }
     }
 
     private JsonNode call(URI base, String pathAndQuery, String token) {

@@ -55,13 +55,15 @@ public class GatewayProxy {
     private final ObjectMapper mapper;
     private final MeterRegistry metrics;
     private final RateLimiter limiter;
+    private final org.relais.gateway.audit.DenialAudit denials;
     private final Map<RouteTable.Backend, HttpClient> clients = new EnumMap<>(RouteTable.Backend.class);
     private final Map<RouteTable.Backend, URI> backends = new EnumMap<>(RouteTable.Backend.class);
     private final Map<RouteTable.Backend, CircuitBreaker> breakers = new EnumMap<>(RouteTable.Backend.class);
 
     public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx,
-                        RateLimiter limiter) {
+                        RateLimiter limiter, org.relais.gateway.audit.DenialAudit denials) {
         this.config = config;
+        this.denials = denials;
         this.limiter = limiter;
         this.policy = policy;
         this.mapper = mapper;
@@ -117,6 +119,8 @@ public class GatewayProxy {
         if (outcome != PermissionPolicy.Outcome.ALLOWED) {
             metrics.counter("relais.gateway.denials", "reason", outcome.name().toLowerCase(Locale.ROOT),
                     "permission", route.permission().code()).increment();
+            denials.denied(outcome.name().toLowerCase(Locale.ROOT).replace('_', '-'), caller.agencyId(),
+                    caller.username() != null ? caller.username() : caller.subject(), recordId(rc.normalizedPath()));
             rc.request().resume();
             problem(rc, ProblemType.FORBIDDEN, 403, "The caller's role or agency does not hold the permission this operation needs");
             return;
@@ -243,6 +247,15 @@ public class GatewayProxy {
         }
     }
 
+    private static final java.util.regex.Pattern RECORD = java.util.regex.Pattern.compile(
+            "^/api/v1/[a-z-]+/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})(/.*)?$");
+
+    /** The referral, case, notification or webhook a path names, so its audit trail shows the refused attempt. */
+    static String recordId(String path) {
+        java.util.regex.Matcher m = RECORD.matcher(path == null ? "" : path);
+        return m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+    }
+
     private static void copyHeaders(MultiMap from, MultiMap to) {
         from.forEach(e -> {
             if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
@@ -252,6 +265,8 @@ public class GatewayProxy {
     }
 
     private void unauthorized(RoutingContext rc) {
+        metrics.counter("relais.gateway.denials", "reason", "unauthenticated", "permission", "none").increment();
+        denials.denied("unauthenticated", null, null, recordId(rc.normalizedPath()));
         rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"relais\", error=\"invalid_token\"");
         problem(rc, ProblemType.UNAUTHORIZED, 401, "The access token is missing, expired or invalid");
     }

@@ -104,12 +104,37 @@ class AuditTrailIT {
     @Test
     void verifyChecksEachChainAgainstTheAnchoredHeads() {
         given().auth().oauth2(auditor).when().get("/api/v1/audit/verify").then().statusCode(200)
-                .body("valid", equalTo(true)).body("services.size()", equalTo(3));
+                .body("valid", equalTo(true)).body("services.size()", equalTo(4))
+                .body("services.find { it.service == 'gateway' }.valid", equalTo(true));
         AuditStubs.tamperCaseChain = true;
         given().auth().oauth2(auditor).when().get("/api/v1/audit/verify").then().statusCode(200)
                 .body("valid", equalTo(false))
                 .body("services.find { it.service == 'case-service' }.valid", equalTo(false))
                 .body("services.find { it.service == 'case-service' }.firstBrokenSeq", equalTo(2))
                 .body("services.find { it.service == 'referral-service' }.valid", equalTo(true));
+    }
+
+    @Test
+    void aRefusedRequestIsInTheGatewaysChainAndAFloodIsCappedPerCaller() throws Exception {
+        String record = java.util.UUID.randomUUID().toString();
+        String prober = "prober-" + record.substring(0, 8);
+        // an auditor's token may not read referrals: refused, and recorded against the record it aimed at
+        String token = TestTokens.user("police-casa-anfa", prober, "auditor");
+        for (int i = 0; i < 12; i++) {
+            given().auth().oauth2(token).when().get("/api/v1/referrals/" + record).then().statusCode(403);
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                given().auth().oauth2(auditor).queryParam("referralId", record).when().get("/api/v1/audit/trail").then()
+                        .statusCode(200)
+                        .body("items.findAll { it.service == 'gateway' }.type", org.hamcrest.Matchers.hasItem("relais.access.denied.role-lacks-permission"))
+                        .body("items.findAll { it.service == 'gateway' }.actor", org.hamcrest.Matchers.hasItem(prober)));
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("select count(*) from relais_audit where service = 'gateway' and actor = '" + prober + "'")) {
+            rs.next();
+            assertEquals(5, rs.getInt(1), "one caller's flood is capped at its per-minute budget");
+        }
+        given().when().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString("relais_gateway_denials_unaudited_total"));
+        given().auth().oauth2(auditor).when().get("/api/v1/audit/verify").then().statusCode(200)
+                .body("services.find { it.service == 'gateway' }.valid", equalTo(true));
     }
 }
