@@ -59,6 +59,10 @@ public final class RelaisSystem {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().put("RELAIS_STATE_DIR", state.toString());
+        // the suite sends hundreds of requests a second with few clients (BadInputE2E); the limits are
+        // the gateway's tests' subject, not the journeys'
+        pb.environment().put("RELAIS_RATE_LIMIT_RPS", "500");
+        pb.environment().put("RELAIS_RATE_LIMIT_BURST", "1000");
         long started = System.nanoTime();
         launcher = pb.start();
         try {

@@ -192,6 +192,13 @@ public final class ProblemResponses implements OASFilter {
                         .description("On 409 for an illegal transition: the status the resource is in"))
                 .addProperty("currentVersion", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)
                         .description("On 412: the current version (the ETag's value)"))
+                .addProperty("alternatives", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
+                        .description("On capacity-full: agencies offering the services in the same region")
+                        .items(OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
+                                .addProperty("id", OASFactory.createSchema().addType(Schema.SchemaType.STRING))
+                                .addProperty("name", OASFactory.createSchema().addType(Schema.SchemaType.STRING))
+                                .addProperty("capacity", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
+                                        .enumeration(List.of("AVAILABLE", "LIMITED", "FULL")))))
                 .additionalPropertiesBoolean(Boolean.TRUE)
                 .required(List.of("type", "title", "status"));
     }

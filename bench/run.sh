@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# Relais benchmarks (BENCHMARKS.md): the system as the launcher starts it, measured beside its
+# reference points in the same run, reported as ratios.
+#
+#   bench/run.sh           full run (5 repetitions of each figure, 15 s each)
+#   bench/run.sh --quick   every figure with 3 repetitions of 5 s
+#
+# Installs nginx, wrk and hey from Debian's packages when they are missing, builds the services
+# and the baseline app (bench/baseline) when they are not built, starts the system with the bench
+# limits (rate limits raised), and writes bench/results/<time>/ (results.md, results.json, raw
+# outputs, latency pictures). Needs the ports of the local run free. Not part of ./mvnw verify.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+RUNS=$((QUICK ? 3 : 5))
+SECONDS_PER_RUN=$((QUICK ? 5 : 15))
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$ROOT/bench/results/$STAMP"
+mkdir -p "$OUT"
+export RELAIS_STATE_DIR="$ROOT/bench/.state"
+# the bench profile: rate limits far above what one client can send here
+export RELAIS_RATE_LIMIT_RPS=10000000 RELAIS_RATE_LIMIT_BURST=10000000
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# ---- tools ------------------------------------------------------------------------------------
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    log "installing $2 from Debian's packages"
+    (apt-get update -qq || true) >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  fi
+}
+need nginx nginx
+need wrk wrk
+need hey hey
+need psql postgresql-client
+need curl curl
+
+# ---- builds -----------------------------------------------------------------------------------
+if [[ ! -f gateway/target/quarkus-app/quarkus-run.jar || ! -f deploy/local/target/lib/.complete && ! -d deploy/local/target/lib ]]; then
+  log "building the services (./mvnw install -DskipTests)"
+  ./mvnw -q install -DskipTests
+fi
+if [[ ! -f bench/baseline/target/quarkus-app/quarkus-run.jar ]]; then
+  log "building the baseline app"
+  ./mvnw -q -f bench/baseline/pom.xml package -DskipTests
+fi
+
+# ---- the system -------------------------------------------------------------------------------
+PIDS=()
+NGINX_DIR="$OUT/nginx"
+cleanup() {
+  set +e
+  [[ -f "$NGINX_DIR/nginx.pid" ]] && nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -s stop 2>/dev/null
+  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && wait "$p" 2>/dev/null; done
+  if [[ -n "${LAUNCHER:-}" ]]; then
+    kill -TERM "$LAUNCHER" 2>/dev/null
+    wait "$LAUNCHER" 2>/dev/null
+  fi
+}
+trap cleanup EXIT
+
+LAUNCH_START=$(date +%s.%N)
+deploy/local/run.sh --no-build --reset > "$OUT/launcher.log" 2>&1 &
+LAUNCHER=$!
+for _ in $(seq 1 300); do
+  if curl -fs -o /dev/null http://127.0.0.1:8080/q/health/ready && grep -q "Relais is running" "$OUT/launcher.log" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$LAUNCHER" 2>/dev/null || { log "the launcher ended; see $OUT/launcher.log"; exit 1; }
+  sleep 1
+done
+curl -fs -o /dev/null http://127.0.0.1:8080/q/health/ready || { log "the system did not get ready"; exit 1; }
+LAUNCH_READY=$(python3 -c "print(round($(date +%s.%N) - $LAUNCH_START, 1))")
+log "system ready in ${LAUNCH_READY}s"
+
+token() { # user
+  curl -fs -d grant_type=password -d client_id=relais-mobile -d username="$1" -d password=relais-demo \
+    http://127.0.0.1:8180/realms/relais/protocol/openid-connect/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+client_token() { # client
+  curl -fs -d grant_type=client_credentials -d client_id="$1" -d client_secret="$1-secret" \
+    http://127.0.0.1:8180/realms/relais/protocol/openid-connect/token | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+pid_on_port() { ss -ltnpH "sport = :$1" | sed -E 's/.*pid=([0-9]+).*/\1/' | head -1; }
+cpu_ticks() { # pids... -> utime+stime in clock ticks, summed
+  local total=0 p
+  for p in "$@"; do
+    [[ -r "/proc/$p/stat" ]] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+
+REFERRAL_BODY='{"receivingAgencyId": "ngo-casa-ecoute", "services": ["PSYCHOSOCIAL_SUPPORT"], "priority": "ROUTINE",
+ "reason": "bench", "subject": {"fullName": "Bench Survivor", "birthYear": 1990},
+ "consent": {"granted": true, "scope": ["IDENTITY", "NARRATIVE"], "method": "VERBAL",
+             "recordedAt": "2026-11-23T09:00:00Z", "recordedBy": "police-caseworker"}}'
+echo "$REFERRAL_BODY" > "$OUT/referral.json"
+TOKEN="$(token police-caseworker)"
+REFERRAL_ID=$(curl -fs -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$REFERRAL_BODY" \
+  http://127.0.0.1:8080/api/v1/referrals | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+log "referral $REFERRAL_ID"
+
+# ---- reference points: nginx as a plain reverse proxy, a fixed-response stub, the baseline app ----
+mkdir -p "$NGINX_DIR/logs"
+cat > "$NGINX_DIR/nginx.conf" <<EOF
+worker_processes 2;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream referral { server 127.0.0.1:8081; keepalive 64; }
+  upstream stub { server 127.0.0.1:18090; keepalive 64; }
+  server { listen 127.0.0.1:18080; location / { proxy_pass http://referral; proxy_http_version 1.1;
+           proxy_set_header Connection ""; proxy_set_header Host \$host; } }
+  server { listen 127.0.0.1:18090; location / { default_type application/json; return 200 '{"id":"stub"}'; } }
+  server { listen 127.0.0.1:18091; location / { proxy_pass http://stub; proxy_http_version 1.1;
+           proxy_set_header Connection ""; } }
+}
+EOF
+nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
+# a second gateway whose "referral-service" is the fixed-response stub, to show the proxy's own cost
+sed -e "s#RELAIS_REFERRAL_URL=http://127.0.0.1:8081#RELAIS_REFERRAL_URL=http://127.0.0.1:18090#" \
+    -e "s#-Dquarkus.http.port=8080#-Dquarkus.http.port=18082 -Dquarkus.datasource.jdbc.max-size=2#" \
+    "$RELAIS_STATE_DIR/cmd/gateway.sh" > "$OUT/gateway-stub.sh"
+chmod +x "$OUT/gateway-stub.sh"
+"$OUT/gateway-stub.sh" > "$OUT/gateway-stub.log" 2>&1 &
+PIDS+=($!)
+BASELINE_PORT=18081 java -Xmx256m -XX:+UseSerialGC -jar bench/baseline/target/quarkus-app/quarkus-run.jar > "$OUT/baseline.log" 2>&1 &
+PIDS+=($!)
+psql -q -h 127.0.0.1 -p 15432 -U postgres referral \
+  -c "create table if not exists bench_referrals (like referrals including defaults including indexes)" >/dev/null
+for port in 18082 18081; do
+  for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$port/q/health/ready" && break; \
+    curl -fs -o /dev/null "http://127.0.0.1:$port/referrals/$REFERRAL_ID" && break; sleep 1; done
+done
+
+declare -A IDLE_RSS
+for s in referral-service case-service notification-service gateway; do
+  IDLE_RSS[$s]=$(rss_mb "$(cat "$RELAIS_STATE_DIR/pids/$s.pid")")
+done
+GATEWAY_PID=$(pid_on_port 8080)
+REFERRAL_PID=$(pid_on_port 8081)
+NGINX_WORKERS=$(pgrep -f "nginx: worker" | tr '\n' ' ')
+
+# ---- measurement helpers ---------------------------------------------------------------------
+# wrk at saturation: prints requests/s; CPU ticks of the given pids during the run go to $OUT/cpu-<name>
+saturate() { # name url pids...
+  local name="$1" url="$2"; shift 2
+  local before after out rps
+  before=$(cpu_ticks "$@")
+  out=$(taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -H "Authorization: Bearer $TOKEN" "$url")
+  after=$(cpu_ticks "$@")
+  echo "$out" >> "$OUT/wrk-$name.txt"
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  python3 -c "print(round(($after-$before)/$(getconf CLK_TCK)*1e6/max(1,$rps*$SECONDS_PER_RUN),1))" >> "$OUT/cpu-$name"
+  echo "$rps"
+}
+# hey at a fixed rate: prints "p50_ms p99_ms"
+fixed_rate() { # name rate url [method body-file]
+  local name="$1" rate="$2" url="$3" method="${4:-GET}" body="${5:-}"
+  local args=(-z "${SECONDS_PER_RUN}s" -c 4 -q $((rate / 4)) -m "$method" -H "Authorization: Bearer $TOKEN" -o csv)
+  [[ -n "$body" ]] && args+=(-T application/json -D "$body")
+  taskset -c 1 hey "${args[@]}" "$url" > "$OUT/hey-$name.csv"
+  python3 - "$OUT/hey-$name.csv" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+lat = sorted(float(r["response-time"]) * 1000 for r in rows if r.get("status-code", "").startswith("2"))
+bad = sum(1 for r in rows if not r.get("status-code", "").startswith("2"))
+if not lat:
+    print("nan nan", bad); sys.exit()
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+print(f"{q(0.50):.2f} {q(0.99):.2f} {bad}")
+EOF
+}
+median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] if x!='nan']; print(round(statistics.median(v),2) if v else 'nan')" "$@"; }
+
+declare -A R
+# ---- 1. gateway against nginx --------------------------------------------------------------------
+log "1. gateway vs nginx at saturation ($RUNS x ${SECONDS_PER_RUN}s each, interleaved)"
+GW=(); NG=(); GS=(); NS=()
+for i in $(seq 1 "$RUNS"); do
+  TOKEN="$(token police-caseworker)"
+  GW+=("$(saturate gateway "http://127.0.0.1:8080/api/v1/referrals/$REFERRAL_ID" "$GATEWAY_PID")")
+  NG+=("$(saturate nginx "http://127.0.0.1:18080/api/v1/referrals/$REFERRAL_ID" $NGINX_WORKERS)")
+  GS+=("$(saturate gateway-stub "http://127.0.0.1:18082/api/v1/referrals/$REFERRAL_ID" "$(pid_on_port 18082)")")
+  NS+=("$(saturate nginx-stub "http://127.0.0.1:18091/api/v1/referrals/$REFERRAL_ID" $NGINX_WORKERS)")
+done
+R[gw_rps]=$(median "${GW[@]}"); R[nginx_rps]=$(median "${NG[@]}")
+R[gw_stub_rps]=$(median "${GS[@]}"); R[nginx_stub_rps]=$(median "${NS[@]}")
+R[gw_cpu_us]=$(median $(cat "$OUT/cpu-gateway")); R[nginx_cpu_us]=$(median $(cat "$OUT/cpu-nginx"))
+R[gw_stub_cpu_us]=$(median $(cat "$OUT/cpu-gateway-stub")); R[nginx_stub_cpu_us]=$(median $(cat "$OUT/cpu-nginx-stub"))
+
+RATE=$((QUICK ? 100 : 200))
+log "1b. added latency at a fixed $RATE requests/s"
+D50=(); D99=(); G50=(); G99=(); N50=(); N99=()
+for i in $(seq 1 "$RUNS"); do
+  TOKEN="$(token police-caseworker)"
+  read -r a b _ < <(fixed_rate direct-$i "$RATE" "http://127.0.0.1:8081/api/v1/referrals/$REFERRAL_ID"); D50+=("$a"); D99+=("$b")
+  read -r a b _ < <(fixed_rate gateway-$i "$RATE" "http://127.0.0.1:8080/api/v1/referrals/$REFERRAL_ID"); G50+=("$a"); G99+=("$b")
+  read -r a b _ < <(fixed_rate nginx-$i "$RATE" "http://127.0.0.1:18080/api/v1/referrals/$REFERRAL_ID"); N50+=("$a"); N99+=("$b")
+done
+R[direct_p50]=$(median "${D50[@]}"); R[direct_p99]=$(median "${D99[@]}")
+R[gw_p50]=$(median "${G50[@]}"); R[gw_p99]=$(median "${G99[@]}")
+R[nginx_p50]=$(median "${N50[@]}"); R[nginx_p99]=$(median "${N99[@]}")
+
+# ---- 2. read path against the baseline ----------------------------------------------------------
+log "2. read path: referral-service against the baseline route"
+RS=(); BL=()
+for i in $(seq 1 "$RUNS"); do
+  TOKEN="$(token police-caseworker)"
+  RS+=("$(saturate referral "http://127.0.0.1:8081/api/v1/referrals/$REFERRAL_ID" "$REFERRAL_PID")")
+  BL+=("$(saturate baseline "http://127.0.0.1:18081/referrals/$REFERRAL_ID" "$(pid_on_port 18081)")")
+done
+R[read_rps]=$(median "${RS[@]}"); R[baseline_read_rps]=$(median "${BL[@]}")
+
+# ---- 3. write path: rising fixed rates until p99 > 100 ms ---------------------------------------
+log "3. write path: POST /api/v1/referrals through the gateway at rising rates"
+held=0; held_base=0
+for rate in 20 40 80 120 160 240 320 480 640; do
+  TOKEN="$(token police-caseworker)"
+  read -r p50 p99 bad < <(fixed_rate write-$rate "$rate" "http://127.0.0.1:8080/api/v1/referrals" POST "$OUT/referral.json")
+  echo "gateway POST at $rate/s: p50 ${p50} ms, p99 ${p99} ms, non-2xx $bad" >> "$OUT/write.txt"
+  if [[ "$p99" == "nan" || "$bad" != "0" ]] || python3 -c "import sys; sys.exit(0 if float('$p99') > 100 else 1)"; then break; fi
+  held=$rate
+done
+for rate in 20 40 80 120 160 240 320 480 640 960 1280 1920; do
+  read -r p50 p99 bad < <(fixed_rate baseline-write-$rate "$rate" "http://127.0.0.1:18081/referrals" POST "$OUT/referral.json")
+  echo "baseline insert at $rate/s: p50 ${p50} ms, p99 ${p99} ms, non-2xx $bad" >> "$OUT/write.txt"
+  if [[ "$p99" == "nan" || "$bad" != "0" ]] || python3 -c "import sys; sys.exit(0 if float('$p99') > 100 else 1)"; then break; fi
+  held_base=$rate
+done
+R[write_held]=$held; R[baseline_write_held]=$held_base
+
+# ---- 4. event propagation ----------------------------------------------------------------------
+log "4. event propagation at 50 referrals/s"
+PROP_SECONDS=$((QUICK ? 20 : 60))
+python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate 50 --out "$OUT" \
+  --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
+  > "$OUT/propagation.txt" 2>&1 || log "propagation run failed; see $OUT/propagation.txt"
+java -cp "deploy/local/target/lib/*" bench/tools/KafkaLatency.java 127.0.0.1:9092 50 "$PROP_SECONDS" \
+  > "$OUT/kafka-latency.txt" 2>&1 || log "raw Kafka latency failed; see $OUT/kafka-latency.txt"
+
+# ---- 6. footprint -------------------------------------------------------------------------------
+log "6. footprint"
+{
+  for s in referral-service case-service notification-service gateway; do
+    pid=$(cat "$RELAIS_STATE_DIR/pids/$s.pid")
+    started=$(grep -ho "started in [0-9.]*s" "$RELAIS_STATE_DIR/logs/$s.log" | tail -1 | grep -o "[0-9.]*")
+    echo "$s started_s=$started rss_after_load_mb=$(rss_mb "$pid") rss_idle_mb=${IDLE_RSS[$s]}"
+  done
+} > "$OUT/footprint.txt" 2>&1 || true
+
+# ---- results -------------------------------------------------------------------------------------
+{
+  echo "date=$STAMP"; echo "machine=nproc $(nproc), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
+  echo "command=bench/run.sh $*"; echo "runs=$RUNS seconds_per_run=$SECONDS_PER_RUN launcher_ready_s=$LAUNCH_READY"
+  for k in "${!R[@]}"; do echo "$k=${R[$k]}"; done | sort
+} > "$OUT/results.txt"
+python3 bench/report.py "$OUT" > "$OUT/results.md"
+cat "$OUT/results.md"
+log "results in $OUT"
