@@ -67,7 +67,7 @@ class BadInputE2E {
                     Response r;
                     try {
                         r = request.when().request(method, v.path);
-                    } catch (RuntimeException e) {
+                    } catch (Exception e) {
                         failures.add(method + " " + v.path + " [" + v.what + "]: " + e.getClass().getSimpleName());
                         continue;
                     }
@@ -113,7 +113,7 @@ class BadInputE2E {
             }
         }
         // longer than the HTTP server's request line: refused by the HTTP layer itself with 414
-        out.add(new Variant("URI too long", valid + "?q=" + "z".repeat(20_000), Map.of(), "application/json", null, false));
+        out.add(new Variant("URI too long", valid + "?q=" + "z".repeat(5_000), Map.of(), "application/json", null, false));
         if (op.getRequestBody() == null) {
             return out;
         }

@@ -63,7 +63,8 @@ public final class CaseViews {
     }
 
     @Schema(name = "Case")
-    public record CaseView(UUID id, String reference, String status, String owningAgencyId, UUID referralId, UUID survivorId,
+    public record CaseView(UUID id, String reference,
+                           @Schema(enumeration = {"OPEN", "CLOSED"}) String status, String owningAgencyId, UUID referralId, UUID survivorId,
                            Priority priority, List<String> services, String assignee, Level riskLevel, Subject subject,
                            boolean detailsPending, List<ActionView> actions, Outcome outcome, String summary,
                            Instant dataErasedAt, Instant openedAt, Instant closedAt, Instant createdAt, Instant updatedAt,
