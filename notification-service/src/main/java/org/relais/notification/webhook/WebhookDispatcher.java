@@ -44,6 +44,7 @@ import java.util.concurrent.Executors;
 public class WebhookDispatcher {
 
     static final Duration LEASE = Duration.ofSeconds(60);
+    static final int BATCH = 50;
 
     private final AgroalDataSource dataSource;
     private final FieldCipher cipher;
@@ -80,13 +81,19 @@ public class WebhookDispatcher {
                        String previousSecret, UUID webhookId) {
     }
 
-    @Scheduled(every = "${relais.webhooks.dispatch-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(every = "${relais.webhooks.dispatch-every:250ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void dispatch() {
         try {
-            for (Due d : claim()) {
-                send(d);
-            }
+            // a full batch means more are due: claim again at once instead of waiting for the next tick
+            List<Due> due;
+            int rounds = 0;
+            do {
+                due = claim();
+                for (Due d : due) {
+                    send(d);
+                }
+            } while (due.size() == BATCH && ++rounds < 20);
         } catch (SQLException e) {
             Log.warnf("webhook dispatch postponed: %s", e.getMessage());
         }
@@ -99,7 +106,7 @@ public class WebhookDispatcher {
             try (PreparedStatement ps = c.prepareStatement("select d.id, d.message_id, d.payload, d.attempts, w.url, w.agency_id, "
                     + "w.id, w.data_key_id, w.secret_ct, w.previous_secret_ct, w.previous_secret_until from webhook_deliveries d "
                     + "join webhooks w on w.id = d.webhook_id where d.status = 'PENDING' and d.next_attempt_at <= now() "
-                    + "and not w.paused and w.deleted_at is null order by d.next_attempt_at limit 50 for update of d skip locked");
+                    + "and not w.paused and w.deleted_at is null order by d.next_attempt_at limit " + BATCH + " for update of d skip locked");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UUID webhookId = rs.getObject(7, UUID.class);
