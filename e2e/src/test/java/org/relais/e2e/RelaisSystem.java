@@ -113,6 +113,26 @@ public final class RelaisSystem {
         return launcher.isAlive();
     }
 
+    /** Runs {@code deploy/local/ctl.sh} on this system (stop, start, kill, restart a component). */
+    public void ctl(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", root.resolve("deploy/local/ctl.sh").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("e2e/target/ctl.log").toFile()));
+        pb.environment().put("RELAIS_STATE_DIR", root.resolve("e2e/target/relais-state").toString());
+        try {
+            Process p = pb.start();
+            if (!p.waitFor(4, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("ctl.sh " + String.join(" ", args) + " failed; see e2e/target/ctl.log");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public String passwordToken(String username) {
         return token(Map.of("grant_type", "password", "client_id", "relais-mobile", "username", username,
                 "password", "relais-demo"));
