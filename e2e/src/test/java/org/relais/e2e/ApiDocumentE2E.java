@@ -84,8 +84,10 @@ class ApiDocumentE2E {
 
     @Test
     void theMergedDocumentParsesAndCoversTheContract() {
-        String json = given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).when().get("/api/v1/openapi")
-                .then().statusCode(200).extract().asString();
+        // a 503 says a service's description is momentarily unavailable and to retry: a client retries
+        String json = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).when().get("/api/v1/openapi"),
+                        r -> r.statusCode() == 200).asString();
         SwaggerParseResult parsed = new OpenAPIV3Parser().readContents(json, null, null);
         assertEquals(List.of(), parsed.getMessages() == null ? List.of() : parsed.getMessages(), "swagger-parser's messages");
         OpenAPI api = parsed.getOpenAPI();

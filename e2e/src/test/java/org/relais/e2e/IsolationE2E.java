@@ -22,6 +22,7 @@ import java.util.Map;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Proven properties over the launched system: bad tokens get 401 at the gateway and at every
@@ -89,6 +90,53 @@ class IsolationE2E {
     }
 
     @Test
+    void anExpiredRealmTokenIs401AtTheGatewayAndAtEachService() throws Exception {
+        // the local Keycloak's bootstrap admin (deploy/local/run.sh) gives the mobile client 5-second tokens for a moment
+        String admin = given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).contentType("application/x-www-form-urlencoded")
+                .formParam("grant_type", "password").formParam("client_id", "admin-cli").formParam("username", "admin")
+                .formParam("password", "admin").when().post("/realms/master/protocol/openid-connect/token").then().statusCode(200)
+                .extract().path("access_token");
+        String clients = "/admin/realms/relais/clients";
+        String uuid = given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).auth().oauth2(admin).queryParam("clientId", "relais-mobile")
+                .when().get(clients).then().statusCode(200).extract().path("[0].id");
+        ObjectNode client = (ObjectNode) mapper.readTree(given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).auth().oauth2(admin)
+                .when().get(clients + "/" + uuid).then().statusCode(200).extract().asString());
+        ObjectNode shortLived = client.deepCopy();
+        ObjectNode attributes = shortLived.has("attributes") ? (ObjectNode) shortLived.get("attributes") : shortLived.putObject("attributes");
+        attributes.put("access.token.lifespan", "5");
+        String expiring;
+        try {
+            given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).auth().oauth2(admin).contentType(ContentType.JSON)
+                    .body(mapper.writeValueAsString(shortLived)).when().put(clients + "/" + uuid).then().statusCode(204);
+            expiring = system.passwordToken("ngo-caseworker");
+        } finally {
+            // Keycloak merges client attributes on update, so the override is set back to the realm's lifespan explicitly
+            int realmLifespan = given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).auth().oauth2(admin)
+                    .when().get("/admin/realms/relais").then().statusCode(200).extract().path("accessTokenLifespan");
+            ObjectNode restored = client.deepCopy();
+            (restored.has("attributes") ? (ObjectNode) restored.get("attributes") : restored.putObject("attributes"))
+                    .put("access.token.lifespan", Integer.toString(realmLifespan));
+            given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).auth().oauth2(admin).contentType(ContentType.JSON)
+                    .body(mapper.writeValueAsString(restored)).when().put(clients + "/" + uuid).then().statusCode(204);
+        }
+        long lifespan = mapper.readTree(Base64.getUrlDecoder().decode(system.passwordToken("ngo-caseworker").split("\\.")[1]))
+                .path("exp").asLong() - System.currentTimeMillis() / 1000;
+        assertTrue(lifespan > 60, "tokens are long-lived again after the test: " + lifespan + " s");
+        long exp = mapper.readTree(Base64.getUrlDecoder().decode(expiring.split("\\.")[1])).path("exp").asLong();
+        assertTrue(exp - System.currentTimeMillis() / 1000 <= 10, "a short-lived token");
+        // valid now; once past its expiry and the services' small clock skew allowance, refused everywhere
+        for (Map.Entry<Integer, String> target : PROTECTED.entrySet()) {
+            at(target.getKey(), expiring).when().get(target.getValue()).then().statusCode(200);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> PROTECTED.entrySet().stream()
+                .allMatch(t -> at(t.getKey(), expiring).when().get(t.getValue()).statusCode() == 401));
+        for (Map.Entry<Integer, String> target : PROTECTED.entrySet()) {
+            at(target.getKey(), expiring).when().get(target.getValue()).then().statusCode(401)
+                    .contentType("application/problem+json");
+        }
+    }
+
+    @Test
     void noOtherAgencyReachesAnotherAgencysRecords() throws Exception {
         String police = system.passwordToken("police-caseworker");
         String ngo = system.passwordToken("ngo-caseworker");
@@ -142,6 +190,18 @@ class IsolationE2E {
         }
         assertEquals(List.of(), leaks);
         at(8080, ngoSystem).when().delete("/api/v1/webhooks/" + webhook).then().statusCode(204);
+
+        // an agency's auditor sees none of another agency's audit entries about the same referral
+        String policeAuditTrail = at(8080, system.passwordToken("ngo-auditor")).queryParam("referralId", referral)
+                .when().get("/api/v1/audit/trail").then().statusCode(200).extract().asString();
+        List<String> agencies = io.restassured.path.json.JsonPath.from(policeAuditTrail).getList("items.agencyId");
+        assertTrue(!agencies.isEmpty() && agencies.stream().allMatch("ngo-casa-ecoute"::equals),
+                "the NGO's auditor sees only the NGO's entries: " + agencies);
+        String shelterReferral = at(8080, police).contentType(ContentType.JSON).body("""
+                {"receivingAgencyId": "shelter-rabat-amal", "services": ["SHELTER"], "priority": "ROUTINE", "consent": {"granted": false}}
+                """).when().post("/api/v1/referrals").then().statusCode(201).extract().path("id");
+        at(8080, system.passwordToken("ngo-auditor")).queryParam("referralId", shelterReferral).when().get("/api/v1/audit/trail")
+                .then().statusCode(200).body("items.size()", org.hamcrest.Matchers.equalTo(0));
     }
 
     @Test

@@ -94,16 +94,26 @@ public class MergedOpenApi {
         return merged;
     }
 
+    /** A source's document; three tries, so a slow moment of one service does not fail the whole document. */
     private JsonNode fetch(URI base) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/q/openapi?format=json"))
-                    .timeout(Duration.ofSeconds(5)).header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? mapper.readTree(r.body()) : null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (Exception e) {
-            return null;
+        String why = "";
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/q/openapi?format=json"))
+                        .timeout(Duration.ofSeconds(10)).header("Accept", "application/json").GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return mapper.readTree(r.body());
+                }
+                why = "HTTP " + r.statusCode();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (Exception e) {
+                why = e.getClass().getSimpleName();
+            }
         }
+        io.quarkus.logging.Log.warnf("the API document of %s is not available (%s)", base, why);
+        return null;
     }
 }

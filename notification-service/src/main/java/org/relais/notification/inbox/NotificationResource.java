@@ -30,7 +30,6 @@ import org.relais.blocks.security.Permission;
 
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 @Path("/api/v1/notifications")
 @Tag(name = "Notifications", description = "The agency's inbox and its live stream")
@@ -101,16 +100,17 @@ public class NotificationResource {
         } catch (NumberFormatException e) {
             throw ProblemException.badRequest("Header 'Last-Event-ID' must be an id this stream sent");
         }
-        AtomicLong last = new AtomicLong(start);
+        java.util.concurrent.atomic.AtomicReference<StreamCursor> cursor = new java.util.concurrent.atomic.AtomicReference<>();
         Duration untilExpiry = Duration.ofSeconds(Math.max(1, token.getExpirationTime() - System.currentTimeMillis() / 1000));
         Uni<Long> initial = start == Long.MAX_VALUE ? service.latestSeq(caller) : Uni.createFrom().item(start);
         Multi<OutboundSseEvent> events = initial.toMulti().flatMap(seq -> {
-            last.set(seq);
-            Multi<String> wakeUps = Multi.createBy().merging().streams(Multi.createFrom().item("resume"), feed.signals(caller.agencyId()));
+            cursor.set(new StreamCursor(seq, java.time.Instant::now));
+            Multi<String> wakeUps = Multi.createBy().merging().streams(Multi.createFrom().item("resume"), feed.signals(caller.agencyId()),
+                    // skipped numbers are asked for again even when nothing new is signalled
+                    Multi.createFrom().ticks().every(Duration.ofSeconds(2)).map(t -> "gaps"));
             return wakeUps.onOverflow().drop().onItem().transformToMultiAndConcatenate(signal -> onOwnContext(() -> service.after(caller,
-                    last.get(), acceptLanguage)).onItem().transformToMulti(list -> Multi.createFrom().iterable(list))
-                    .select().where(n -> n.seq() > last.get())
-                    .invoke(n -> last.accumulateAndGet(n.seq(), Math::max))
+                    cursor.get().highest(), cursor.get().gaps(), acceptLanguage)).onItem().transformToMulti(list -> Multi.createFrom().iterable(list))
+                    .select().where(n -> cursor.get().take(n.seq(), n.createdAt()))
                     .map(n -> sse.newEventBuilder().id(Long.toString(n.seq())).name("notification")
                             .mediaType(MediaType.APPLICATION_JSON_TYPE).data(n).build()));
         });

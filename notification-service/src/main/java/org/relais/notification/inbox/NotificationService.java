@@ -118,11 +118,21 @@ public class NotificationService {
 
     /** Notifications after {@code afterSeq} for this reader, in order (the live stream and its resumption). */
     public Uni<List<NotificationView>> after(CallerContext caller, long afterSeq, String acceptLanguage) {
+        return after(caller, afterSeq, List.of(), acceptLanguage);
+    }
+
+    /** The caller's notifications numbered above {@code afterSeq}, and those among {@code gaps} (a stream's skipped numbers). */
+    public Uni<List<NotificationView>> after(CallerContext caller, long afterSeq, List<Long> gaps, String acceptLanguage) {
         Map<String, Object> params = new HashMap<>();
         String where = visibility(caller, params);
         params.put("seq", afterSeq);
-        return Panache.withSession(() -> Notification.<Notification>find("from Notification n where " + where
-                        + " and n.seq > :seq order by n.seq", params).range(0, 199).list()
+        String which = "n.seq > :seq";
+        if (!gaps.isEmpty()) {
+            params.put("gaps", gaps);
+            which = "(n.seq > :seq or n.seq in :gaps)";
+        }
+        String query = "from Notification n where " + where + " and " + which + " order by n.seq";
+        return Panache.withSession(() -> Notification.<Notification>find(query, params).range(0, 199).list()
                 .chain(rows -> views(rows, caller, acceptLanguage)));
     }
 
