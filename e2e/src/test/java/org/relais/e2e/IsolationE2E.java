@@ -166,17 +166,48 @@ class IsolationE2E {
         for (String client : List.of("police-system", "gendarmerie-system", "hospital-system")) {
             outsiders.put(client, system.clientToken(client));
         }
-        List<String[]> calls = List.of(
+        String action = at(8080, ngo).contentType(ContentType.JSON).body("{\"type\": \"OTHER\", \"dueAt\": \"2030-01-01T00:00:00Z\", "
+                + "\"description\": \"isolation\"}").when().post("/api/v1/cases/" + caseId + "/actions").then().statusCode(201)
+                .extract().path("id");
+        String answers = java.util.stream.IntStream.rangeClosed(1, 24).mapToObj(i -> "\"q" + i + "\": false")
+                .collect(java.util.stream.Collectors.joining(", ", "{\"answers\": {", "}}"));
+        List<String[]> more = new ArrayList<>(List.of(
+                new String[] {"POST", "/api/v1/cases/" + caseId + "/assign", "{\"assignee\": \"ngo-caseworker\"}"},
+                new String[] {"POST", "/api/v1/cases/" + caseId + "/risk-assessments", answers},
+                new String[] {"POST", "/api/v1/cases/" + caseId + "/actions", "{\"type\": \"OTHER\", \"dueAt\": \"2030-01-01T00:00:00Z\", \"description\": \"x\"}"},
+                new String[] {"POST", "/api/v1/cases/" + caseId + "/actions/" + action + "/complete"},
+                new String[] {"GET", "/api/v1/agencies/ngo-casa-ecoute/members"},
+                new String[] {"PUT", "/api/v1/agencies/ngo-casa-ecoute/capacity", "{\"capacity\": \"FULL\"}"},
+                new String[] {"PATCH", "/api/v1/webhooks/" + webhook, "{\"paused\": true}"},
+                new String[] {"POST", "/api/v1/webhooks/" + webhook + "/rotate-secret"},
+                new String[] {"POST", "/api/v1/webhooks/" + webhook + "/deliveries/" + java.util.UUID.randomUUID() + "/retry"}));
+        for (String act : List.of("acknowledge", "accept", "decline", "redirect", "start", "hold", "complete", "fail", "withdraw",
+                "withdraw-consent")) {
+            String body = switch (act) {
+                case "decline" -> "{\"reasonCode\": \"NO_CAPACITY\"}";
+                case "redirect" -> "{\"toAgencyId\": \"shelter-rabat-amal\"}";
+                case "hold" -> "{\"reasonCode\": \"WAITLIST\"}";
+                case "complete" -> "{\"outcome\": \"OTHER\"}";
+                case "fail" -> "{\"reasonCode\": \"OTHER\"}";
+                case "withdraw" -> "{\"reasonCode\": \"ERROR\"}";
+                case "withdraw-consent" -> "{\"recordedBy\": \"someone\", \"method\": \"VERBAL\"}";
+                default -> "{}";
+            };
+            more.add(new String[] {"POST", "/api/v1/referrals/" + referral + "/" + act, body});
+        }
+        List<String[]> calls = new ArrayList<>(more);
+        calls.addAll(List.of(
                 new String[] {"GET", "/api/v1/referrals/" + referral}, new String[] {"GET", "/api/v1/referrals/" + referral + "/history"},
                 new String[] {"POST", "/api/v1/referrals/" + referral + "/acknowledge"},
                 new String[] {"GET", "/api/v1/cases/" + caseId}, new String[] {"GET", "/api/v1/cases/" + caseId + "/timeline"},
                 new String[] {"POST", "/api/v1/cases/" + caseId + "/close", "{\"outcome\": \"OTHER\", \"summary\": \"outsider\"}"},
                 new String[] {"POST", "/api/v1/notifications/" + notification + "/read"},
-                new String[] {"GET", "/api/v1/webhooks/" + webhook + "/deliveries"}, new String[] {"DELETE", "/api/v1/webhooks/" + webhook});
+                new String[] {"GET", "/api/v1/webhooks/" + webhook + "/deliveries"}, new String[] {"DELETE", "/api/v1/webhooks/" + webhook}));
         List<String> leaks = new ArrayList<>();
         for (Map.Entry<String, String> outsider : outsiders.entrySet()) {
             for (String[] call : calls) {
                 boolean policeParty = outsider.getKey().startsWith("police") && call[1].contains("/referrals/");
+                // the police sent the referral: as its sender they may act on it (withdraw, withdraw-consent); skipped
                 if (policeParty) {
                     continue; // the police sent the referral: they are a party to it
                 }
