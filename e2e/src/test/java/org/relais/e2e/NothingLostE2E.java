@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -131,32 +130,28 @@ class NothingLostE2E {
         String police = system.passwordToken("police-caseworker");
         String ngo = system.passwordToken("ngo-caseworker");
         List<String> accepted = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread stream = new Thread(() -> {
-            while (running.get()) {
-                try {
-                    Response r = send(police);
-                    if (r.statusCode() == 201) {
-                        accepted.add(r.path("id"));
-                    }
-                } catch (RuntimeException e) {
-                    // the connection dropped while the service died: not accepted, so nothing to find later
+        // a steady stream of about 15 referrals a second
+        java.util.concurrent.ScheduledExecutorService stream = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        stream.scheduleAtFixedRate(() -> {
+            try {
+                Response r = send(police);
+                if (r.statusCode() == 201) {
+                    accepted.add(r.path("id"));
                 }
-                try {
-                    Thread.sleep(50); // a steady stream of about 15 referrals a second
-                } catch (InterruptedException e) {
-                    return;
-                }
+            } catch (RuntimeException e) {
+                // the connection dropped while the service died: not accepted, so nothing to find later
             }
-        }, "referral-stream");
-        stream.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> accepted.size() >= 5);
-        system.ctl("kill", "referral-service");
-        int beforeRestart = accepted.size();
-        system.ctl("start", "referral-service");
-        await().atMost(Duration.ofSeconds(60)).until(() -> accepted.size() >= beforeRestart + 5);
-        running.set(false);
-        stream.join(30_000);
+        }, 0, 66, java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> accepted.size() >= 5);
+            system.ctl("kill", "referral-service");
+            int beforeRestart = accepted.size();
+            system.ctl("start", "referral-service");
+            await().atMost(Duration.ofSeconds(60)).until(() -> accepted.size() >= beforeRestart + 5);
+        } finally {
+            stream.shutdown();
+            assertTrue(stream.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS), "the stream stopped");
+        }
         List<String> ids = List.copyOf(accepted);
         for (String id : ids) {
             as(police).when().get("/api/v1/referrals/" + id).then().statusCode(200);

@@ -64,24 +64,26 @@ public final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/" + name + ".log"))).start();
         ServiceProcess instance = new ServiceProcess(p, port);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + readyWithin.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException(name + " ended with " + p.exitValue() + "; see target/" + name + ".log");
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(instance.url() + "/q/health/ready"))
-                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return instance;
-                }
-            } catch (java.io.IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(250);
+        try {
+            org.awaitility.Awaitility.await().atMost(readyWithin).pollInterval(Duration.ofMillis(250))
+                    .until(() -> instance.ready(http, name));
+        } catch (org.awaitility.core.ConditionTimeoutException | IllegalStateException e) {
+            instance.close();
+            throw new IllegalStateException(name + " not ready within " + readyWithin + "; see target/" + name + ".log", e);
         }
-        instance.close();
-        throw new IllegalStateException(name + " not ready within " + readyWithin + "; see target/" + name + ".log");
+        return instance;
+    }
+
+    private boolean ready(HttpClient http, String name) throws InterruptedException {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " ended with " + process.exitValue());
+        }
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+        } catch (java.io.IOException e) {
+            return false; // not listening yet
+        }
     }
 
     public String url() {

@@ -23,15 +23,8 @@ import org.relais.testkit.EmbeddedInfra;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TestTokens;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +33,6 @@ import java.util.concurrent.CompletableFuture;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -210,31 +201,6 @@ class NotificationIT {
     }
 
     private List<String> readEvents(HttpClient client, String url, String lastEventId, int count) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + ngoCaseworker)
-                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(40));
-        if (lastEventId != null) {
-            b.header("Last-Event-ID", lastEventId);
-        }
-        List<String> events = new ArrayList<>();
-        try {
-            HttpResponse<java.io.InputStream> response = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                StringBuilder current = new StringBuilder();
-                String line;
-                while (events.size() < count && (line = reader.readLine()) != null) {
-                    if (line.isEmpty()) {
-                        if (current.toString().lines().anyMatch(l -> l.startsWith("id:"))) {
-                            events.add(current.toString());
-                        }
-                        current.setLength(0);
-                    } else {
-                        current.append(line).append('\n');
-                    }
-                }
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return events;
+        return SseEvents.read(client, url, ngoCaseworker, lastEventId, count);
     }
 }

@@ -22,19 +22,13 @@ import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.ServiceProcess;
 import org.relais.testkit.TestTokens;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -164,34 +158,7 @@ class SecondInstanceIT {
         }
     }
 
-    /** Reads {@code count} notification events from an instance's stream, resuming after {@code lastEventId}. */
     private List<String> read(HttpClient client, String base, String lastEventId, int count) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/api/v1/notifications/stream"))
-                .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream")
-                .header("Last-Event-ID", lastEventId).timeout(Duration.ofSeconds(60)).build();
-        List<String> events = new ArrayList<>();
-        try {
-            HttpResponse<java.io.InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException(base + " answered " + response.statusCode());
-            }
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                StringBuilder current = new StringBuilder();
-                String line;
-                while (events.size() < count && (line = reader.readLine()) != null) {
-                    if (line.isEmpty()) {
-                        if (current.toString().lines().anyMatch(l -> l.startsWith("id:"))) {
-                            events.add(current.toString());
-                        }
-                        current.setLength(0);
-                    } else {
-                        current.append(line).append('\n');
-                    }
-                }
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return events;
+        return SseEvents.read(client, base + "/api/v1/notifications/stream", token, lastEventId, count);
     }
 }
