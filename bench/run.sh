@@ -201,6 +201,66 @@ taskset -c 1 hey -z "${WARM}s" -c 2 -q 10 -m POST -H "Authorization: Bearer $TOK
   http://127.0.0.1:8080/api/v1/referrals > /dev/null
 taskset -c 1 hey -z "${WARM}s" -c 2 -q 50 -m POST http://127.0.0.1:18081/referrals > /dev/null
 
+# ---- 5. growth: the same reads at 10 thousand, 100 thousand and a million referrals ---------------
+# First, so the rows the other items create do not count: the seeder (bench/tools/Seeder.java, the
+# project's own data keys and field encryption, COPY) grows the tables, the queried agency receiving a
+# fifth; then each read is timed at a fixed rate through the gateway and its plan is shown.
+GROWTH_RATE=12 # hey: 4 workers at 3 requests per second each
+GROWTH_SECONDS=$((QUICK ? 6 : 20))
+QUERIED=ngo-casa-ecoute
+psql_ref() { psql -qAt -h 127.0.0.1 -p 15432 -U postgres referral -c "$1"; }
+psql_note() { psql -qAt -h 127.0.0.1 -p 15432 -U postgres notification -c "$1"; }
+cursor_of() { # "micros|id" -> the list's opaque cursor (building-blocks Cursor: base64url of c1|micros|id)
+  python3 -c "import base64,sys; print(base64.urlsafe_b64encode(('c1|' + sys.argv[1]).encode()).decode().rstrip('='))" "$1"
+}
+# the SQL Hibernate renders for ReferralService.list and NotificationService.list, with the values inlined
+RECEIVED_SQL="select * from referrals where receiving_agency_id = '$QUERIED'"
+INBOX_SQL="select * from notifications where agency_id = '$QUERIED' and (audience = 'AGENCY' or (audience = 'ROLE' and role in ('caseworker')) or (audience = 'USER' and username = 'ngo-caseworker'))"
+explain() { # db file sql
+  { echo "-- $3"; psql -qAt -h 127.0.0.1 -p 15432 -U postgres "$1" -c "explain (analyze, buffers) $3"; } > "$2"
+  if grep -q "Index" "$2" && ! grep -q "Sort" "$2" && ! grep -q "Seq Scan" "$2"; then echo index; else echo "NOT-index-only"; fi
+}
+log "5. growth: 10k, 100k, 1M referrals, reads at ${GROWTH_RATE}/s ($RUNS x ${GROWTH_SECONDS}s each)"
+sleep 2 # the template referral's notification
+for size in 10000 100000 1000000; do
+  java -cp "referral-service/target/quarkus-app/lib/main/*" bench/tools/Seeder.java \
+    jdbc:postgresql://127.0.0.1:15432/referral jdbc:postgresql://127.0.0.1:15432/notification \
+    "$REFERRAL_ID" "$QUERIED" "$size" >> "$OUT/seed.txt" 2>&1 || { log "seeding failed; see $OUT/seed.txt"; exit 1; }
+  psql -q -h 127.0.0.1 -p 15432 -U postgres referral -c "vacuum analyze referrals" -c "vacuum analyze relais_data_keys" -c checkpoint
+  psql -q -h 127.0.0.1 -p 15432 -U postgres notification -c "vacuum analyze notifications" -c checkpoint
+  held=$(psql_ref "select count(*) from referrals where receiving_agency_id = '$QUERIED'")
+  R[growth_${size}_rows]=$(psql_ref "select count(*) from referrals"); R[growth_${size}_queried]=$held
+  # a page three quarters into the agency's received list, and the sync of its 50 latest changes
+  deep=$(psql_ref "select (extract(epoch from updated_at) * 1000000)::bigint || '|' || id from referrals
+                   where receiving_agency_id = '$QUERIED' order by updated_at, id offset $((held * 3 / 4)) limit 1")
+  since=$(psql_ref "select to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from referrals
+                    where receiving_agency_id = '$QUERIED' order by updated_at desc, id desc offset 49 limit 1")
+  deep_at=$(psql_ref "select updated_at from referrals where id = '${deep#*|}'")
+  declare -A URLS=(
+    [first]="http://127.0.0.1:8080/api/v1/referrals?direction=received&limit=50"
+    [deep]="http://127.0.0.1:8080/api/v1/referrals?direction=received&limit=50&cursor=$(cursor_of "$deep")"
+    [sync]="http://127.0.0.1:8080/api/v1/referrals?direction=received&limit=50&updatedSince=$since"
+    [inbox]="http://127.0.0.1:8080/api/v1/notifications?limit=50"
+  )
+  R[growth_${size}_plan_first]=$(explain referral "$OUT/explain-$size-first.txt" "$RECEIVED_SQL order by updated_at, id limit 51")
+  R[growth_${size}_plan_deep]=$(explain referral "$OUT/explain-$size-deep.txt" \
+    "$RECEIVED_SQL and (updated_at, id) > ('$deep_at', '${deep#*|}') order by updated_at, id limit 51")
+  R[growth_${size}_plan_sync]=$(explain referral "$OUT/explain-$size-sync.txt" \
+    "$RECEIVED_SQL and updated_at >= '$since' order by updated_at, id limit 51")
+  R[growth_${size}_plan_inbox]=$(explain notification "$OUT/explain-$size-inbox.txt" "$INBOX_SQL order by created_at, id limit 51")
+  for q in first deep sync inbox; do
+    P50=(); P99=()
+    for i in $(seq 1 "$RUNS"); do
+      TOKEN="$(token ngo-caseworker)"
+      read -r a b bad got < <(SECONDS_PER_RUN=$GROWTH_SECONDS fixed_rate "growth-$size-$q-$i" "$GROWTH_RATE" "${URLS[$q]}")
+      [[ "$bad" != "0" ]] && log "growth $size $q: $bad requests failed"
+      P50+=("$a"); P99+=("$b")
+    done
+    R[growth_${size}_${q}_p50]=$(median "${P50[@]}"); R[growth_${size}_${q}_p99]=$(median "${P99[@]}")
+  done
+  log "growth $size: first ${R[growth_${size}_first_p99]} deep ${R[growth_${size}_deep_p99]} sync ${R[growth_${size}_sync_p99]} inbox ${R[growth_${size}_inbox_p99]} ms p99"
+done
+
 # ---- 1. gateway against nginx --------------------------------------------------------------------
 log "1. gateway vs nginx at saturation ($RUNS x ${SECONDS_PER_RUN}s each, interleaved)"
 GW=(); NG=(); GS=(); NS=()

@@ -252,15 +252,34 @@ public class ReferralService {
         String query = String.join(" and ", where) + " order by updatedAt, id";
         return Panache.withTransaction(() -> Referral.<Referral>find(query, params).range(0, page.limit()).list()
                 .chain(rows -> {
-                    Uni<List<ReferralView>> views = Uni.createFrom().item(new ArrayList<>());
-                    for (Referral r : Page.shown(rows, page.limit())) {
-                        views = views.chain(list -> readWithData(r, caller).map(read -> {
-                            list.add(read.view());
-                            return list;
-                        }));
-                    }
-                    return views.map(list -> Page.withViews(rows, page.limit(), r -> new Cursor(r.updatedAt, r.id), list));
+                    List<Referral> shown = Page.shown(rows, page.limit());
+                    return readAllWithData(shown, caller)
+                            .map(views -> Page.withViews(rows, page.limit(), r -> new Cursor(r.updatedAt, r.id), views));
                 }));
+    }
+
+    /**
+     * Inside a transaction: the views of a page of referrals, as {@link #readWithData} gives each, with the
+     * page's data keys fetched in one query and its audit entries (one per referral whose survivor data is
+     * shown) written in one insert.
+     */
+    Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller) {
+        List<UUID> keyIds = shown.stream()
+                .filter(r -> seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased())
+                .map(r -> r.dataKeyId).toList();
+        return cipher.dataKeys(keyIds).chain(keys -> {
+            List<ReferralView> views = new ArrayList<>(shown.size());
+            List<AuditLog.ReadOf> reads = new ArrayList<>();
+            for (Referral r : shown) {
+                DataKey key = seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased() ? keys.get(r.dataKeyId) : null;
+                ReferralView view = codec.view(r, key == null ? Survivor.NONE : open(r, key), caller);
+                if (view.subject() != null || view.reason() != null || view.externalReference() != null) {
+                    reads.add(new AuditLog.ReadOf(r.id.toString(), related(r)));
+                }
+                views.add(view);
+            }
+            return audit.recordReads(caller.agencyId(), actor(caller), reads).replaceWith(views);
+        });
     }
 
     public Uni<List<ReferralView.HistoryEntry>> history(UUID id, CallerContext caller) {

@@ -39,6 +39,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
@@ -330,6 +331,38 @@ class ReferralIT {
                     + "' and type = 'relais.access.survivor-data-read' and agency_id = '" + NGO + "'")) {
                 rs.next();
                 assertTrue(rs.getInt(1) >= 1, "the receiver's reads are audited");
+            }
+        }
+    }
+
+    @Test
+    void aListedPageShowsEachReferralsDataAndAuditsEachReadOnce() throws Exception {
+        Instant before = Instant.now().minusSeconds(1);
+        List<String> shown = List.of(send(police, referral(NGO, "ROUTINE")), send(police, referral(NGO, "URGENT")));
+        String erased = send(police, referral(NGO, "ROUTINE"));
+        act(police, erased, "withdraw-consent", "{\"recordedBy\": \"police-caseworker\", \"method\": \"VERBAL\"}")
+                .then().statusCode(200);
+
+        Response page = given().auth().oauth2(ngo).queryParam("direction", "received").queryParam("updatedSince", before.toString())
+                .queryParam("limit", 200).when().get("/api/v1/referrals");
+        page.then().statusCode(200);
+        for (String id : shown) {
+            assertEquals(CANARY, page.path("items.find { it.id == '" + id + "' }.subject.fullName"), id);
+            assertEquals(CANARY + " reason", page.path("items.find { it.id == '" + id + "' }.reason"), id);
+        }
+        assertNull(page.path("items.find { it.id == '" + erased + "' }.subject"), "erased data is not shown");
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String id : List.of(shown.get(0), shown.get(1), erased)) {
+                try (ResultSet rs = s.executeQuery("select count(*), min(actor) from relais_audit where entity_id = '" + id
+                        + "' and type = 'relais.access.survivor-data-read' and agency_id = '" + NGO + "'")) {
+                    rs.next();
+                    if (id.equals(erased)) {
+                        assertEquals(0, rs.getInt(1), "nothing shown, nothing audited");
+                    } else {
+                        assertEquals(1, rs.getInt(1), "one list read, one audit entry for " + id);
+                        assertEquals("ngo-caseworker", rs.getString(2));
+                    }
+                }
             }
         }
     }

@@ -8,10 +8,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -37,6 +40,38 @@ public class AuditLog {
     /** Records that survivor data of {@code entityId} was returned to {@code actor} of {@code agencyId}. */
     public Uni<Void> recordRead(String agencyId, String actor, String entityId, Collection<String> relatedIds) {
         return record(AuditEntry.READ_TYPE, Instant.now(), agencyId, actor, entityId, relatedIds);
+    }
+
+    /** One record read among several returned together (a page of a list). */
+    public record ReadOf(String entityId, Collection<String> relatedIds) {
+    }
+
+    /**
+     * Records that survivor data of each of {@code reads} was returned to {@code actor} of {@code agencyId}:
+     * one entry per record, as {@link #recordRead} writes it, in one multi-row insert.
+     */
+    public Uni<Void> recordReads(String agencyId, String actor, List<ReadOf> reads) {
+        if (reads.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        OffsetDateTime at = Instant.now().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
+        StringBuilder sql = new StringBuilder(
+                "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) values ");
+        List<Object> params = new ArrayList<>(java.util.Arrays.asList(service, at, AuditEntry.READ_TYPE, agencyId, actor));
+        for (int i = 0; i < reads.size(); i++) {
+            int p = params.size();
+            sql.append(i == 0 ? "" : ", ").append("(?1, ?2, ?3, ?4, ?5, ?").append(p + 1).append(", cast(cast(?").append(p + 2).append(" as text) as jsonb))");
+            params.add(reads.get(i).entityId());
+            params.add(relatedJson(reads.get(i).entityId(), reads.get(i).relatedIds()));
+        }
+        return Panache.getSession().chain(s -> {
+                    var query = s.createNativeQuery(sql.toString());
+                    for (int i = 0; i < params.size(); i++) {
+                        query.setParameter(i + 1, params.get(i));
+                    }
+                    return query.executeUpdate();
+                })
+                .replaceWithVoid();
     }
 
     /** The same insert on a JDBC connection, inside its transaction. */

@@ -25,6 +25,18 @@ public final class DataKey {
         this.aead = aead;
     }
 
+    /** A new data key, wrapped by the active master key: what goes into {@code relais_data_keys}, and the key itself. */
+    public record Generated(UUID id, String masterKeyId, byte[] wrappedKey, DataKey key) {
+    }
+
+    /** A fresh random data key under a new (time-ordered) id, wrapped by {@code masterKeys}' active key. */
+    public static Generated generate(MasterKeys masterKeys) {
+        UUID id = org.relais.blocks.events.Uuids.v7();
+        byte[] key = Aes.newKey();
+        byte[] wrapped = masterKeys.wrap(id.toString(), key);
+        return new Generated(id, masterKeys.activeId(), wrapped, new DataKey(id, Aes.gcm(key)));
+    }
+
     public UUID id() {
         return id;
     }

@@ -3,11 +3,16 @@ package org.relais.blocks.crypto;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.relais.blocks.events.Uuids;
 
 import java.security.GeneralSecurityException;
 import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -25,16 +30,14 @@ public class FieldCipher {
     }
 
     public Uni<DataKey> newDataKey() {
-        UUID id = Uuids.v7();
-        byte[] key = Aes.newKey();
-        byte[] wrapped = masterKeys.wrap(id.toString(), key);
+        DataKey.Generated generated = DataKey.generate(masterKeys);
         return Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into relais_data_keys (id, master_key_id, wrapped_key) values (?1, ?2, ?3)")
-                .setParameter(1, id)
-                .setParameter(2, masterKeys.activeId())
-                .setParameter(3, wrapped)
+                .setParameter(1, generated.id())
+                .setParameter(2, generated.masterKeyId())
+                .setParameter(3, generated.wrappedKey())
                 .executeUpdate())
-                .replaceWith(() -> new DataKey(id, Aes.gcm(key)));
+                .replaceWith(generated::key);
     }
 
     /** The record's data key; a destroyed (or unknown) key yields a key that decrypts nothing. */
@@ -59,6 +62,39 @@ public class FieldCipher {
                     } catch (GeneralSecurityException e) {
                         return new DataKey(id, null);
                     }
+                });
+    }
+
+    /**
+     * The data keys of a page of records in one query (a list shows many records: one round trip, not one
+     * per record). Ids without a live key map to a key that decrypts nothing; absent ids are not in the map.
+     */
+    @SuppressWarnings("unchecked")
+    public Uni<Map<UUID, DataKey>> dataKeys(Collection<UUID> ids) {
+        Set<UUID> wanted = new LinkedHashSet<>();
+        ids.stream().filter(Objects::nonNull).forEach(wanted::add);
+        if (wanted.isEmpty()) {
+            return Uni.createFrom().item(new HashMap<>());
+        }
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select id, master_key_id, wrapped_key from relais_data_keys where id in (:ids) and wrapped_key is not null",
+                        Object[].class)
+                .setParameter("ids", List.copyOf(wanted))
+                .getResultList())
+                .map(rows -> {
+                    Map<UUID, DataKey> out = new HashMap<>();
+                    for (UUID id : wanted) {
+                        out.put(id, new DataKey(id, null));
+                    }
+                    for (Object[] row : (List<Object[]>) (List<?>) rows) {
+                        UUID id = (UUID) row[0];
+                        try {
+                            out.put(id, new DataKey(id, Aes.gcm(masterKeys.unwrap((String) row[1], id.toString(), (byte[]) row[2]))));
+                        } catch (GeneralSecurityException e) {
+                            // stays a key that decrypts nothing, as dataKey(id) answers
+                        }
+                    }
+                    return out;
                 });
     }
 
