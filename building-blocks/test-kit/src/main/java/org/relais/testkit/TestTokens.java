@@ -58,6 +58,14 @@ public final class TestTokens {
         return builder(agency, "service-account-" + clientId, clientId, roles).sign(KEYS.getPrivate());
     }
 
+    /** A valid token that expires after {@code lifetime}. */
+    public static String expiringIn(Duration lifetime, String agency, String username, String... roles) {
+        return builder(agency, username, "relais-mobile", roles)
+                .issuedAt(Instant.now())
+                .expiresAt(Instant.now().plus(lifetime))
+                .sign(KEYS.getPrivate());
+    }
+
     /** A token that expired a minute ago. */
     public static String expired(String agency, String username, String... roles) {
         return builder(agency, username, "relais-mobile", roles)

@@ -72,6 +72,33 @@ class GatewayRoutingIT {
     }
 
     @Test
+    void aVerifiedTokenIsReusedUntilItExpiresThenRefused() {
+        String token = TestTokens.expiringIn(java.time.Duration.ofSeconds(5), "ngo-casa-ecoute", "ngo-caseworker", "caseworker");
+        double hitsBefore = verifiedTokens("hit");
+        for (int i = 0; i < 5; i++) {
+            given().auth().oauth2(token).when().get("/api/v1/agencies").then().statusCode(200);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(verifiedTokens("hit") - hitsBefore >= 4,
+                () -> "the token's signature was checked once, then its identity reused: " + given().when().get("/q/metrics").asString()
+                        .lines().filter(l -> l.contains("verified")).toList());
+        // the same token with its signature altered is another token: verified, and refused
+        String[] parts = token.split("\\.");
+        char c = parts[2].charAt(10);
+        String tampered = parts[0] + "." + parts[1] + "." + parts[2].substring(0, 10) + (c == 'A' ? 'B' : 'A') + parts[2].substring(11);
+        given().auth().oauth2(tampered).when().get("/api/v1/agencies").then().statusCode(401);
+        // once expired, the remembered identity is not used
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> given().auth().oauth2(token).when().get("/api/v1/agencies").statusCode() == 401);
+        given().auth().oauth2(token).when().get("/api/v1/agencies").then().statusCode(401).contentType("application/problem+json");
+    }
+
+    private static double verifiedTokens(String result) {
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("relais_security_verified_tokens_total") && l.contains("result=\"" + result + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void requestBodiesAreStreamedThrough() {
         String big = "{\"reason\":\"" + "x".repeat(200_000) + "\"}";
         given().auth().oauth2(caseworker).contentType(ContentType.JSON).body(big)
