@@ -126,8 +126,27 @@ for name in ("inbox", "sse", "webhook"):
     p50, p99 = d.get("p50_ms", float("nan")), d.get("p99_ms", float("nan"))
     print(f"| 4 | 201 -> {name} p50 / p99 (ms) | {p50} / {p99} | Kafka {kafka.get('kafka_p50_ms', '?')} / {kafka.get('kafka_p99_ms', '?')} | "
           f"{d.get('received', 0)} of {prop.get('sent', 0)} | < 25 / < 100 | {verdict(p50 < 25 and p99 < 100)} |")
-print("| 5 | growth to a million referrals | not measured by this harness yet | | | p99 1M <= 1.5x p99 10k | **not measured** |")
+names = {"first": "received list, first page", "deep": "received list, a page 3/4 deep", "sync": "sync (updatedSince, latest 50)",
+         "inbox": "inbox, first page"}
+for q, label in names.items():
+    small, big = num(f"growth_10000_{q}_p99"), num(f"growth_1000000_{q}_p99")
+    g = big / small if small else float("nan")
+    plans = " / ".join(r.get(f"growth_{n}_plan_{q}", "?") for n in (10000, 100000, 1000000))
+    print(f"| 5 | {label}: p99 at 10k / 100k / 1M (ms) | {num(f'growth_10000_{q}_p99'):.1f} / {num(f'growth_100000_{q}_p99'):.1f} / "
+          f"{num(f'growth_1000000_{q}_p99'):.1f} | plans: {plans} | {g:.2f}x | <= 1.5x, index, no sort | "
+          f"{verdict(g <= 1.5 and plans == 'index / index / index')} |")
 print(f"| 6 | launcher ready (this run, fresh state) | {r.get('launcher_ready_s')} s | | | reported | |")
+if any(k.startswith("growth_") for k in r):
+    print("\nGrowth (item 5), p50 / p99 in ms at each size, through the gateway at a fixed rate; the queried agency "
+          "receives a fifth of the referrals and holds a fifth of the notifications; plans in `explain-<size>-<query>.txt`:\n")
+    print("| query | " + " | ".join(f"{int(num(f'growth_{n}_rows')):,} referrals ({int(num(f'growth_{n}_queried')):,} received)"
+                                    for n in (10000, 100000, 1000000)) + " |")
+    print("|---|---|---|---|")
+    for q, label in names.items():
+        cells = []
+        for n in (10000, 100000, 1000000):
+            cells.append(f"{num(f'growth_{n}_{q}_p50'):.1f} / {num(f'growth_{n}_{q}_p99'):.1f} ({r.get(f'growth_{n}_plan_{q}', '?')})")
+        print(f"| {label} | " + " | ".join(cells) + " |")
 if os.path.exists(os.path.join(out, "footprint.txt")):
     print("\nFootprint (startup as the service logged it; resident memory idle after start and after the load):\n")
     print("```")
