@@ -128,7 +128,7 @@ for name in ("inbox", "sse", "webhook"):
           f"{d.get('received', 0)} of {prop.get('sent', 0)} | < 25 / < 100 | {verdict(p50 < 25 and p99 < 100)} |")
 names = {"first": "received list, first page", "deep": "received list, a page 3/4 deep", "sync": "sync (updatedSince, latest 50)",
          "inbox": "inbox, first page"}
-for q, label in names.items():
+for q, label in names.items() if any(k.startswith("growth_") for k in r) else []:
     small, big = num(f"growth_10000_{q}_p99"), num(f"growth_1000000_{q}_p99")
     g = big / small if small else float("nan")
     plans = " / ".join(r.get(f"growth_{n}_plan_{q}", "?") for n in (10000, 100000, 1000000))
@@ -136,6 +136,11 @@ for q, label in names.items():
           f"{num(f'growth_1000000_{q}_p99'):.1f} | plans: {plans} | {g:.2f}x | <= 1.5x, index, no sort | "
           f"{verdict(g <= 1.5 and plans == 'index / index / index')} |")
 print(f"| 6 | launcher ready (this run, fresh state) | {r.get('launcher_ready_s')} s | | | reported | |")
+if os.path.exists(os.path.join(out, "stages.txt")):
+    print("\nWhere the propagation time went (item 4; `bench/stages.py`, from the timestamps the services stored):\n")
+    print("```")
+    print(open(os.path.join(out, "stages.txt")).read().strip())
+    print("```")
 if any(k.startswith("growth_") for k in r):
     print("\nGrowth (item 5), p50 / p99 in ms at each size, through the gateway at a fixed rate; the queried agency "
           "receives a fifth of the referrals and holds a fifth of the notifications; plans in `explain-<size>-<query>.txt`:\n")

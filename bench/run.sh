@@ -4,6 +4,7 @@
 #
 #   bench/run.sh           full run (5 repetitions of each figure, 15 s each)
 #   bench/run.sh --quick   every figure with 3 repetitions of 5 s
+#   bench/run.sh --items "4 5"   only those figures (the system and the warm-up as always)
 #
 # Installs nginx, wrk and hey from Debian's packages when they are missing, builds the services
 # and the baseline app (bench/baseline) when they are not built, starts the system with the bench
@@ -14,7 +15,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 QUICK=0
-[[ "${1:-}" == "--quick" ]] && QUICK=1
+ITEMS="1 2 3 4 5 6"
+ARGS="$*"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --items) ITEMS="$2"; shift ;; # e.g. --items "4" to look again at one figure after a change
+    *) echo "usage: bench/run.sh [--quick] [--items \"1 2 3 4 5 6\"]" >&2; exit 2 ;;
+  esac
+  shift
+done
+want() { [[ " $ITEMS " == *" $1 "* ]]; }
 RUNS=$((QUICK ? 3 : 5))
 SECONDS_PER_RUN=$((QUICK ? 5 : 15))
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -201,6 +212,7 @@ taskset -c 1 hey -z "${WARM}s" -c 2 -q 10 -m POST -H "Authorization: Bearer $TOK
   http://127.0.0.1:8080/api/v1/referrals > /dev/null
 taskset -c 1 hey -z "${WARM}s" -c 2 -q 50 -m POST http://127.0.0.1:18081/referrals > /dev/null
 
+if want 5; then
 # ---- 5. growth: the same reads at 10 thousand, 100 thousand and a million referrals ---------------
 # First, so the rows the other items create do not count: the seeder (bench/tools/Seeder.java, the
 # project's own data keys and field encryption, COPY) grows the tables, the queried agency receiving a
@@ -268,6 +280,9 @@ for size in 10000 100000 1000000; do
   log "growth $size: first ${R[growth_${size}_first_p99]} deep ${R[growth_${size}_deep_p99]} sync ${R[growth_${size}_sync_p99]} inbox ${R[growth_${size}_inbox_p99]} ms p99"
 done
 
+fi # item 5
+
+if want 1; then
 # ---- 1. gateway against nginx --------------------------------------------------------------------
 log "1. gateway vs nginx at saturation ($RUNS x ${SECONDS_PER_RUN}s each, interleaved)"
 GW=(); NG=(); GS=(); NS=()
@@ -311,6 +326,9 @@ R[direct_p50]=$(median "${D50[@]}"); R[direct_p99]=$(median "${D99[@]}")
 R[gw_p50]=$(median "${G50[@]}"); R[gw_p99]=$(median "${G99[@]}")
 R[nginx_p50]=$(median "${N50[@]}"); R[nginx_p99]=$(median "${N99[@]}")
 
+fi # item 1
+
+if want 2; then
 # ---- 2. read path against the baseline ----------------------------------------------------------
 log "2. read path: referral-service against the baseline route"
 RS=(); BL=()
@@ -321,6 +339,9 @@ for i in $(seq 1 "$RUNS"); do
 done
 R[read_rps]=$(median "${RS[@]}"); R[baseline_read_rps]=$(median "${BL[@]}")
 
+fi # item 2
+
+if want 3; then
 # ---- 3. write path: rising fixed rates until p99 > 100 ms ---------------------------------------
 log "3. write path: POST /api/v1/referrals through the gateway at rising rates"
 held=0; held_base=0
@@ -339,14 +360,22 @@ for rate in 20 40 80 120 160 240 320 480 640 960 1280 1920 2560 3840; do
 done
 R[write_held]=$held; R[baseline_write_held]=$held_base
 
+fi # item 3
+
+if want 4; then
 # ---- 4. event propagation ----------------------------------------------------------------------
 log "4. event propagation at 50 referrals/s"
 PROP_SECONDS=$((QUICK ? 20 : 60))
+PROP_FROM=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate 50 --out "$OUT" \
   --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
   > "$OUT/propagation.txt" 2>&1 || log "propagation run failed; see $OUT/propagation.txt"
+# where the time went, from the timestamps the services stored
+python3 bench/stages.py "$PROP_FROM" "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" > "$OUT/stages.txt" 2>&1 || log "stage breakdown failed; see $OUT/stages.txt"
 java -cp "deploy/local/target/lib/*" bench/tools/KafkaLatency.java 127.0.0.1:9092 50 "$PROP_SECONDS" \
   > "$OUT/kafka-latency.txt" 2>&1 || log "raw Kafka latency failed; see $OUT/kafka-latency.txt"
+
+fi # item 4
 
 # ---- 6. footprint -------------------------------------------------------------------------------
 log "6. footprint"
@@ -361,7 +390,7 @@ log "6. footprint"
 # ---- results -------------------------------------------------------------------------------------
 {
   echo "date=$STAMP"; echo "machine=nproc $(nproc), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
-  echo "command=bench/run.sh $*"; echo "runs=$RUNS"; echo "seconds_per_run=$SECONDS_PER_RUN"; echo "launcher_ready_s=$LAUNCH_READY"
+  echo "command=bench/run.sh $ARGS"; echo "runs=$RUNS"; echo "seconds_per_run=$SECONDS_PER_RUN"; echo "launcher_ready_s=$LAUNCH_READY"
   for k in "${!R[@]}"; do echo "$k=${R[$k]}"; done | sort
 } > "$OUT/results.txt"
 python3 bench/report.py "$OUT" > "$OUT/results.md"

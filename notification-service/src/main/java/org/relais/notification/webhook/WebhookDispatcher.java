@@ -9,7 +9,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.crypto.FieldCipher;
@@ -45,6 +48,7 @@ public class WebhookDispatcher {
 
     static final Duration LEASE = Duration.ofSeconds(60);
     static final int BATCH = 50;
+    static final String WAKE_CHANNEL = "relais_webhook_deliveries";
 
     private final AgroalDataSource dataSource;
     private final FieldCipher cipher;
@@ -55,6 +59,13 @@ public class WebhookDispatcher {
     private final boolean allowLoopback;
     private final Duration timeout;
     private final HttpClient http;
+    private final String jdbcUrl;
+    private final String username;
+    private final String password;
+    private final java.util.concurrent.locks.ReentrantLock dispatching = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean again = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean listening = true;
+    private volatile Thread listener;
     private final ExecutorService recorder = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "webhook-recorder");
         t.setDaemon(true);
@@ -64,7 +75,13 @@ public class WebhookDispatcher {
     public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
                              Outbox outbox, com.fasterxml.jackson.databind.ObjectMapper mapper,
                              Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
-                             @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout) {
+                             @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
+                             @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
+                             @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
+                             @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
+        this.jdbcUrl = jdbcUrl;
+        this.username = username;
+        this.password = password;
         this.dataSource = dataSource;
         this.cipher = cipher;
         this.directory = directory;
@@ -81,9 +98,77 @@ public class WebhookDispatcher {
                        String previousSecret, UUID webhookId) {
     }
 
+    /**
+     * Wakes the dispatcher when deliveries are stored: a trigger on {@code webhook_deliveries} fires
+     * {@code NOTIFY relais_webhook_deliveries} at commit, which this thread LISTENs to on a connection of
+     * its own, so a new delivery goes out at once rather than at the next tick. The tick stays, for the
+     * retries that fall due and as the fallback while the signal's connection is away.
+     */
+    void onStart(@Observes StartupEvent event) {
+        Thread t = new Thread(this::listen, "webhook-wake");
+        t.setDaemon(true);
+        listener = t;
+        t.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        listening = false;
+        Thread t = listener;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    private void listen() {
+        while (listening) {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("user", username);
+            p.setProperty("password", password);
+            p.setProperty("ApplicationName", "webhook-wake");
+            try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, p)) {
+                try (java.sql.Statement s = c.createStatement()) {
+                    s.execute("LISTEN " + WAKE_CHANNEL);
+                }
+                org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+                dispatch(); // what was stored while nobody listened
+                while (listening) {
+                    org.postgresql.PGNotification[] signals = pg.getNotifications(1000);
+                    if (signals != null && signals.length > 0) {
+                        dispatch();
+                    }
+                }
+            } catch (SQLException e) {
+                if (listening) {
+                    Log.debugf("webhook wake-up signal unavailable (%s); the tick dispatches meanwhile", e.getMessage());
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Claims and sends what is due, one dispatch at a time: a call while another runs makes that one go
+     * round again instead of waiting, so no signal is lost and no two dispatches of this instance overlap.
+     */
     @Scheduled(every = "${relais.webhooks.dispatch-every:250ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void dispatch() {
+        again.set(true);
+        while (again.get() && dispatching.tryLock()) {
+            try {
+                again.set(false);
+                dispatchRounds();
+            } finally {
+                dispatching.unlock();
+            }
+        }
+    }
+
+    private void dispatchRounds() {
         try {
             // a full batch means more are due: claim again at once instead of waiting for the next tick
             List<Due> due;

@@ -63,6 +63,11 @@ class WebhookIT {
     }
 
     private Map<String, Object> registerFull(String url, String type) {
+        return register(admin, url, type);
+    }
+
+    /** Registers a webhook as {@code admin}'s agency; the answer includes the secret, shown this once. */
+    static Map<String, Object> register(String admin, String url, String type) {
         return given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .body("{\"url\": \"" + url + "\", \"eventTypes\": [\"" + type + "\"]}")
                 .when().post("/api/v1/webhooks").then().statusCode(201).body("secret", startsWith("whsec_"))
@@ -70,9 +75,14 @@ class WebhookIT {
     }
 
     private CloudEvent sent() throws Exception {
+        return sent(mapper, POLICE, NGO);
+    }
+
+    /** A referral-service event on the referrals topic: {@code from} sent a referral to {@code to}. */
+    static CloudEvent sent(ObjectMapper mapper, String from, String to) throws Exception {
         String referralId = Uuids.v7().toString();
-        CloudEvent e = CloudEvent.of("/referral-service", "relais.referral.sent", referralId, POLICE, mapper.createObjectNode()
-                .put("referralId", referralId).put("sendingAgencyId", POLICE).put("receivingAgencyId", NGO).put("priority", "ROUTINE"));
+        CloudEvent e = CloudEvent.of("/referral-service", "relais.referral.sent", referralId, from, mapper.createObjectNode()
+                .put("referralId", referralId).put("sendingAgencyId", from).put("receivingAgencyId", to).put("priority", "ROUTINE"));
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", EmbeddedInfra.kafkaBootstrapServers(),
                 "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName()))) {
             p.send(new ProducerRecord<>(Topics.REFERRALS, referralId, e.toJson(mapper))).get();
