@@ -61,7 +61,16 @@ def main():
             queued, delivered = webhook[rid]
             stages["webhook (delivery stored -> delivered)"].append(delivered - queued)
             stages["whole: commit -> webhook delivered"].append(delivered - created)
+    # over time: the worst commit -> notification in each 5-second slice of the run (a stall shows as a slice)
+    slices = {}
+    t0 = min((c for c, _ in referral.values()), default=0)
+    for rid, (created, _) in referral.items():
+        if rid in notification:
+            k = int((created - t0) // 5000)
+            slices[k] = max(slices.get(k, 0), notification[rid][1] - created)
     print(f"referrals sent in the window: {len(referral)}")
+    print("worst commit -> notification per 5 s of the run (ms): "
+          + " ".join(f"{slices[k]:.0f}" for k in sorted(slices)))
     for name, values in stages.items():
         if not values:
             print(f"{name}: no samples")

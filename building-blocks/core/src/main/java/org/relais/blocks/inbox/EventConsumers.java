@@ -3,6 +3,7 @@ package org.relais.blocks.inbox;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -25,6 +26,7 @@ import org.relais.blocks.kafka.RelaisKafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -88,6 +90,7 @@ public class EventConsumers {
         private final Set<String> eventTypes;
         private final Function<CloudEvent, Uni<?>> handler;
         private final AtomicLong lag = new AtomicLong();
+        private final io.micrometer.core.instrument.Counter batched;
         private volatile boolean running = true;
         private volatile KafkaConsumer<String, String> consumer;
 
@@ -98,6 +101,8 @@ public class EventConsumers {
             this.handler = handler;
             Gauge.builder("relais.consumer.lag", lag, AtomicLong::get).tag("consumer", name)
                     .description("Events on the topic this consumer has not applied yet").register(metrics);
+            this.batched = io.micrometer.core.instrument.Counter.builder("relais.consumer.batched").tag("consumer", name)
+                    .description("Events applied together with others of the same poll, in one transaction").register(metrics);
         }
 
         void stop() {
@@ -129,9 +134,7 @@ public class EventConsumers {
                     long lastLag = 0;
                     while (running) {
                         ConsumerRecords<String, String> records = c.poll(Duration.ofMillis(500));
-                        for (ConsumerRecord<String, String> r : records) {
-                            process(r);
-                        }
+                        processAll(records);
                         if (!records.isEmpty()) {
                             c.commitSync();
                         }
@@ -149,17 +152,56 @@ public class EventConsumers {
             }
         }
 
-        private void process(ConsumerRecord<String, String> r) {
-            CloudEvent event;
+        /**
+         * The events of one poll, in order: together in one transaction (each recorded in the inbox with
+         * its effect, as one by one), which spares a commit and a thread hand-over per event when the
+         * consumer has fallen behind; if anything in it fails, nothing of it stays and each event is
+         * applied on its own, with its retries and its dead letter, exactly as a single event is.
+         */
+        private void processAll(ConsumerRecords<String, String> records) {
+            List<ConsumerRecord<String, String>> taken = new ArrayList<>();
+            List<CloudEvent> events = new ArrayList<>();
+            for (ConsumerRecord<String, String> r : records) {
+                CloudEvent event;
+                try {
+                    event = CloudEvent.fromJson(mapper, r.value());
+                } catch (RuntimeException e) {
+                    deadLetter(r, e);
+                    continue;
+                }
+                if (eventTypes.contains(event.type())) {
+                    taken.add(r);
+                    events.add(event);
+                }
+            }
+            if (events.size() > 1 && applyTogether(events)) {
+                return;
+            }
+            for (int i = 0; i < taken.size() && running; i++) {
+                process(taken.get(i), events.get(i));
+            }
+        }
+
+        private boolean applyTogether(List<CloudEvent> events) {
             try {
-                event = CloudEvent.fromJson(mapper, r.value());
-            } catch (RuntimeException e) {
-                deadLetter(r, e);
-                return;
+                VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (CloudEvent event : events) {
+                        chain = chain.chain(() -> inbox.recordOnce(name, event.uuid())
+                                .chain(fresh -> fresh ? handler.apply(event).replaceWithVoid() : Uni.createFrom().voidItem()));
+                    }
+                    return chain;
+                }));
+                batched.increment(events.size());
+                return true;
+            } catch (Throwable e) {
+                Log.debugf("consumer %s: a batch of %d failed (%s); applying its events one by one", name, events.size(),
+                        e.getClass().getSimpleName());
+                return false;
             }
-            if (!eventTypes.contains(event.type())) {
-                return;
-            }
+        }
+
+        private void process(ConsumerRecord<String, String> r, CloudEvent event) {
             RuntimeException last = null;
             for (int attempt = 1; attempt <= 5 && running; attempt++) {
                 try {
