@@ -203,15 +203,16 @@ public class ReferralService {
 
     /** Inside a transaction: the view for this caller, decrypting and auditing when it shows survivor data. */
     Uni<Read> readWithData(Referral r, CallerContext caller) {
-        if (!seesSurvivorData(r, caller) || r.dataKeyId == null || r.erased()) {
-            return Uni.createFrom().item(new Read(r, codec.view(r, Survivor.NONE, caller)));
-        }
-        return cipher.dataKey(r.dataKeyId).chain(key -> read(r, caller, open(r, key)));
+        return readAllWithData(List.of(r), caller).map(views -> new Read(r, views.get(0)));
+    }
+
+    private static boolean showsSurvivorData(ReferralView view) {
+        return view.subject() != null || view.reason() != null || view.externalReference() != null;
     }
 
     private Uni<Read> read(Referral r, CallerContext caller, Survivor data) {
         ReferralView view = codec.view(r, seesSurvivorData(r, caller) ? data : Survivor.NONE, caller);
-        if (view.subject() == null && view.reason() == null && view.externalReference() == null) {
+        if (!showsSurvivorData(view)) {
             return Uni.createFrom().item(new Read(r, view));
         }
         return audit.recordRead(caller.agencyId(), actor(caller), r.id.toString(), related(r)).replaceWith(new Read(r, view));
@@ -273,7 +274,7 @@ public class ReferralService {
             for (Referral r : shown) {
                 DataKey key = seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased() ? keys.get(r.dataKeyId) : null;
                 ReferralView view = codec.view(r, key == null ? Survivor.NONE : open(r, key), caller);
-                if (view.subject() != null || view.reason() != null || view.externalReference() != null) {
+                if (showsSurvivorData(view)) {
                     reads.add(new AuditLog.ReadOf(r.id.toString(), related(r)));
                 }
                 views.add(view);

@@ -39,7 +39,7 @@ public class AuditLog {
 
     /** Records that survivor data of {@code entityId} was returned to {@code actor} of {@code agencyId}. */
     public Uni<Void> recordRead(String agencyId, String actor, String entityId, Collection<String> relatedIds) {
-        return record(AuditEntry.READ_TYPE, Instant.now(), agencyId, actor, entityId, relatedIds);
+        return recordReads(agencyId, actor, List.of(new ReadOf(entityId, relatedIds)));
     }
 
     /** One record read among several returned together (a page of a list). */

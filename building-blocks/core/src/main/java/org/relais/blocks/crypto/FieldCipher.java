@@ -41,28 +41,11 @@ public class FieldCipher {
     }
 
     /** The record's data key; a destroyed (or unknown) key yields a key that decrypts nothing. */
-    @SuppressWarnings("unchecked")
     public Uni<DataKey> dataKey(UUID id) {
         if (id == null) {
             return Uni.createFrom().item(new DataKey(null, null));
         }
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select master_key_id, wrapped_key from relais_data_keys where id = ?1 and wrapped_key is not null",
-                        Object[].class)
-                .setParameter(1, id)
-                .getResultList())
-                .map(rows -> {
-                    List<Object[]> list = (List<Object[]>) (List<?>) rows;
-                    if (list.isEmpty()) {
-                        return new DataKey(id, null);
-                    }
-                    try {
-                        byte[] key = masterKeys.unwrap((String) list.get(0)[0], id.toString(), (byte[]) list.get(0)[1]);
-                        return new DataKey(id, Aes.gcm(key));
-                    } catch (GeneralSecurityException e) {
-                        return new DataKey(id, null);
-                    }
-                });
+        return dataKeys(List.of(id)).map(keys -> keys.get(id));
     }
 
     /**
@@ -88,11 +71,7 @@ public class FieldCipher {
                     }
                     for (Object[] row : (List<Object[]>) (List<?>) rows) {
                         UUID id = (UUID) row[0];
-                        try {
-                            out.put(id, new DataKey(id, Aes.gcm(masterKeys.unwrap((String) row[1], id.toString(), (byte[]) row[2]))));
-                        } catch (GeneralSecurityException e) {
-                            // stays a key that decrypts nothing, as dataKey(id) answers
-                        }
+                        out.put(id, unwrap(id, (String) row[1], (byte[]) row[2]));
                     }
                     return out;
                 });
@@ -104,15 +83,17 @@ public class FieldCipher {
                 "select master_key_id, wrapped_key from relais_data_keys where id = ? and wrapped_key is not null")) {
             ps.setObject(1, id);
             try (java.sql.ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return new DataKey(id, null);
-                }
-                try {
-                    return new DataKey(id, Aes.gcm(masterKeys.unwrap(rs.getString(1), id.toString(), rs.getBytes(2))));
-                } catch (GeneralSecurityException e) {
-                    return new DataKey(id, null);
-                }
+                return rs.next() ? unwrap(id, rs.getString(1), rs.getBytes(2)) : new DataKey(id, null);
             }
+        }
+    }
+
+    /** The data key stored under {@code id}; one its master key cannot open decrypts nothing. */
+    private DataKey unwrap(UUID id, String masterKeyId, byte[] wrapped) {
+        try {
+            return new DataKey(id, Aes.gcm(masterKeys.unwrap(masterKeyId, id.toString(), wrapped)));
+        } catch (GeneralSecurityException e) {
+            return new DataKey(id, null);
         }
     }
 

@@ -3,7 +3,6 @@ package org.relais.blocks.inbox;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.vertx.VertxContextSupport;
@@ -184,14 +183,7 @@ public class EventConsumers {
 
         private boolean applyTogether(List<CloudEvent> events) {
             try {
-                VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> {
-                    Uni<Void> chain = Uni.createFrom().voidItem();
-                    for (CloudEvent event : events) {
-                        chain = chain.chain(() -> inbox.recordOnce(name, event.uuid())
-                                .chain(fresh -> fresh ? handler.apply(event).replaceWithVoid() : Uni.createFrom().voidItem()));
-                    }
-                    return chain;
-                }));
+                VertxContextSupport.subscribeAndAwait(() -> inbox.applyAllOnce(name, events, CloudEvent::uuid, handler));
                 batched.increment(events.size());
                 return true;
             } catch (Throwable e) {

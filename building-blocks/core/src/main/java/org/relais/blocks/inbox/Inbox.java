@@ -4,7 +4,9 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +25,21 @@ public class Inbox {
     public Uni<Boolean> applyOnce(String consumer, UUID eventId, Supplier<Uni<?>> effect) {
         return Panache.withTransaction(() -> recordOnce(consumer, eventId)
                 .chain(fresh -> fresh ? effect.get().replaceWith(Boolean.TRUE) : Uni.createFrom().item(Boolean.FALSE)));
+    }
+
+    /**
+     * {@link #applyOnce} for several events in one transaction, in order: each recorded with its effect,
+     * those already recorded skipped. If any effect fails, none of them stays.
+     */
+    public <T> Uni<Void> applyAllOnce(String consumer, List<T> events, Function<T, UUID> idOf, Function<T, Uni<?>> effect) {
+        return Panache.withTransaction(() -> {
+            Uni<Void> chain = Uni.createFrom().voidItem();
+            for (T event : events) {
+                chain = chain.chain(() -> recordOnce(consumer, idOf.apply(event))
+                        .chain(fresh -> fresh ? effect.apply(event).replaceWithVoid() : Uni.createFrom().voidItem()));
+            }
+            return chain;
+        });
     }
 
     /** Inside a caller's transaction: true if this consumer had not recorded the event before. */

@@ -20,7 +20,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +43,6 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
 
     private final OidcIdentityProvider oidc;
     private final int maxSize;
-    private final Clock clock;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Counter hits;
     private final Counter misses;
@@ -56,7 +54,6 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
                               @ConfigProperty(name = "relais.security.verified-token-cache.max-size", defaultValue = "10000") int maxSize) {
         this.oidc = oidc;
         this.maxSize = maxSize;
-        this.clock = Clock.systemUTC();
         this.hits = Counter.builder("relais.security.verified.tokens").tag("result", "hit")
                 .description("Requests whose access token had been verified before").register(registry);
         this.misses = Counter.builder("relais.security.verified.tokens").tag("result", "miss")
@@ -83,7 +80,7 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
             return oidc.authenticate(request, context);
         }
         String key = digest(request.getToken().getToken());
-        long now = clock.millis();
+        long now = System.currentTimeMillis();
         Entry entry = entries.get(key);
         RoutingContext rc = HttpSecurityUtils.getRoutingContextAttribute(request);
         if (entry != null && now < entry.expiresAtMillis()) {
@@ -114,10 +111,10 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
 
     /** The cached identity bound to this request's routing context, as the OIDC provider binds a new one. */
     private static SecurityIdentity forRequest(SecurityIdentity identity, RoutingContext rc) {
-        QuarkusSecurityIdentity.Builder builder = QuarkusSecurityIdentity.builder(identity)
-                .addAttribute(RoutingContext.class.getName(), rc)
-                .addAttribute(AuthenticationRequestContext.class.getName(), null);
-        if (rc != null) {
+        QuarkusSecurityIdentity.Builder builder = QuarkusSecurityIdentity.builder(identity);
+        if (rc == null) {
+            builder.addAttribute(RoutingContext.class.getName(), null).addAttribute(AuthenticationRequestContext.class.getName(), null);
+        } else {
             OidcUtils.setRoutingContextAttribute(builder, rc);
             OidcUtils.setBlockingApiAttribute(builder, rc);
         }
