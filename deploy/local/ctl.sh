@@ -4,6 +4,8 @@
 #   deploy/local/ctl.sh status
 #   deploy/local/ctl.sh stop|start|kill|restart <component>
 #   deploy/local/ctl.sh replica <service> <port>      a second instance of a service (<service>-2)
+#   deploy/local/ctl.sh replay-dead-letters <topic>.dlt [--consumer <name>] [--dry-run]
+#                                                     after a fix, puts dead-lettered events back on their topic
 #
 # Components: postgres kafka mail keycloak referral-service case-service notification-service gateway
 # (and <service>-2 once started). `kill` sends SIGKILL; `stop` SIGTERM. `start` waits until it is ready.
@@ -12,7 +14,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/local/lib.sh
 source "$HERE/lib.sh"
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 [ -d "$STATE/cmd" ] || { echo "No local system state in $STATE: start deploy/local/run.sh first." >&2; exit 1; }
 
@@ -63,5 +65,11 @@ case "$cmd" in
     component_running "$service-2" || start_component "$service-2"
     await_ready "$service-2"
     echo "$service-2 ready on port $port" ;;
+  replay-dead-letters)
+    [ $# -ge 2 ] || usage
+    shift
+    # any service's packaged classpath holds the replay tool and the Kafka client
+    exec java -cp "$ROOT/referral-service/target/quarkus-app/lib/main/*" org.relais.blocks.inbox.DeadLetterReplay \
+      --bootstrap "127.0.0.1:$KAFKA_PORT" --topic "$@" ;;
   *) usage ;;
 esac

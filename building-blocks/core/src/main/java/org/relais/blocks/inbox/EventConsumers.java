@@ -19,13 +19,18 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.faults.TransientFaults;
 import org.relais.blocks.kafka.KafkaConfig;
 import org.relais.blocks.kafka.RelaisKafka;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -38,8 +43,11 @@ import java.util.function.Function;
 /**
  * Consumes CloudEvents from Kafka in a consumer group, applying each event through the {@link Inbox} (its
  * id recorded in the same transaction as its effect, so redeliveries take effect once), committing
- * offsets only after the effects committed. An event that cannot be read, or whose handler keeps
- * failing, goes to the dead-letter topic {@code <topic>.dlt} with the failure's class, never its message.
+ * offsets only up to the last event handled. A transient fault (database, Kafka or a dependency away, a
+ * lock or statement timeout) is retried for as long as it lasts without committing and without letting
+ * later events overtake; only an event that can never apply (unreadable, or failing on something that is
+ * not a passing fault, several times) goes to the dead-letter topic {@code <topic>.dlt} with the failure's
+ * class, never its message. {@link DeadLetterReplay} puts dead letters back after a fix.
  * Exposes the consumer lag as {@code relais.consumer.lag}.
  */
 @ApplicationScoped
@@ -54,10 +62,13 @@ public class EventConsumers {
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
 
     private final String instance;
+    private final ConsumerRetryConfig retry;
 
     public EventConsumers(KafkaConfig config, RelaisKafka kafka, Inbox inbox, ObjectMapper mapper, MeterRegistry metrics,
                           @ConfigProperty(name = "quarkus.application.name") String service,
-                          @ConfigProperty(name = "relais.instance-id") java.util.Optional<String> instanceId) {
+                          @ConfigProperty(name = "relais.instance-id") java.util.Optional<String> instanceId,
+                          ConsumerRetryConfig retry) {
+        this.retry = retry;
         this.instance = instanceId.orElseGet(() -> String.valueOf(ProcessHandle.current().pid()));
         this.config = config;
         this.kafka = kafka;
@@ -90,7 +101,10 @@ public class EventConsumers {
         private final Function<CloudEvent, Uni<?>> handler;
         private final AtomicLong lag = new AtomicLong();
         private final io.micrometer.core.instrument.Counter batched;
+        private final io.micrometer.core.instrument.Counter retriedTransient;
         private volatile boolean running = true;
+        private volatile boolean waiting;
+        private volatile boolean revoked;
         private volatile KafkaConsumer<String, String> consumer;
 
         Worker(String name, List<String> topics, Set<String> eventTypes, Function<CloudEvent, Uni<?>> handler) {
@@ -102,6 +116,16 @@ public class EventConsumers {
                     .description("Events on the topic this consumer has not applied yet").register(metrics);
             this.batched = io.micrometer.core.instrument.Counter.builder("relais.consumer.batched").tag("consumer", name)
                     .description("Events applied together with others of the same poll, in one transaction").register(metrics);
+            this.retriedTransient = io.micrometer.core.instrument.Counter.builder("relais.consumer.transient.retries")
+                    .tag("consumer", name)
+                    .description("Attempts to apply an event that failed on a passing fault and were retried").register(metrics);
+        }
+
+        /** Thrown to leave a poll's records unfinished: they are read again from the committed offsets. */
+        private static final class Interrupted extends RuntimeException {
+            Interrupted() {
+                super(null, null, false, false);
+            }
         }
 
         void stop() {
@@ -129,13 +153,35 @@ public class EventConsumers {
                 p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
                 try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
                     consumer = c;
-                    c.subscribe(topics);
+                    revoked = false;
+                    c.subscribe(topics, new ConsumerRebalanceListener() {
+                        @Override
+                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                            if (!partitions.isEmpty()) {
+                                revoked = true;
+                            }
+                        }
+
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            if (waiting) {
+                                // a rebalance while an event waits for a fault to pass: the new partitions wait too
+                                c.pause(partitions);
+                            }
+                        }
+                    });
                     long lastLag = 0;
                     while (running) {
                         ConsumerRecords<String, String> records = c.poll(Duration.ofMillis(500));
-                        processAll(records);
-                        if (!records.isEmpty()) {
-                            c.commitSync();
+                        revoked = false;
+                        Map<TopicPartition, OffsetAndMetadata> handled = processAll(c, records);
+                        if (!handled.isEmpty()) {
+                            c.commitSync(handled);
+                        }
+                        if (!allHandled(records, handled)) {
+                            // stopped or lost the partitions midway: what was not applied is read again from the
+                            // committed offsets, by this instance after a reconnect or by the partitions' new owner
+                            throw new Interrupted();
                         }
                         if (System.currentTimeMillis() - lastLag > 5000) {
                             lastLag = System.currentTimeMillis();
@@ -144,6 +190,10 @@ public class EventConsumers {
                     }
                 } catch (WakeupException e) {
                     return;
+                } catch (Interrupted e) {
+                    if (running) {
+                        Log.infof("consumer %s gave up its partitions midway; rejoining", name);
+                    }
                 } catch (RuntimeException e) {
                     Log.warnf("consumer %s interrupted (%s); reconnecting", name, e.getClass().getSimpleName());
                     sleep(2000);
@@ -151,34 +201,66 @@ public class EventConsumers {
             }
         }
 
+        private static boolean allHandled(ConsumerRecords<String, String> records, Map<TopicPartition, OffsetAndMetadata> handled) {
+            for (TopicPartition tp : records.partitions()) {
+                List<ConsumerRecord<String, String>> rs = records.records(tp);
+                OffsetAndMetadata done = handled.get(tp);
+                if (done == null || done.offset() <= rs.get(rs.size() - 1).offset()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /**
          * The events of one poll, in order: together in one transaction (each recorded in the inbox with
          * its effect, as one by one), which spares a commit and a thread hand-over per event when the
          * consumer has fallen behind; if anything in it fails, nothing of it stays and each event is
-         * applied on its own, with its retries and its dead letter, exactly as a single event is.
+         * applied on its own, exactly as a single event is. Answers, per partition, the offset after the
+         * last record handled (applied, not for this consumer, or dead-lettered): only that is committed.
          */
-        private void processAll(ConsumerRecords<String, String> records) {
-            List<ConsumerRecord<String, String>> taken = new ArrayList<>();
-            List<CloudEvent> events = new ArrayList<>();
-            for (ConsumerRecord<String, String> r : records) {
-                CloudEvent event;
+        private Map<TopicPartition, OffsetAndMetadata> processAll(KafkaConsumer<String, String> c,
+                                                                  ConsumerRecords<String, String> records) {
+            Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
+            List<ConsumerRecord<String, String>> all = new ArrayList<>();
+            records.forEach(all::add);
+            List<CloudEvent> events = new ArrayList<>(all.size()); // null: not for this consumer, or unreadable
+            List<Boolean> unreadable = new ArrayList<>(all.size());
+            List<CloudEvent> taken = new ArrayList<>();
+            for (ConsumerRecord<String, String> r : all) {
+                CloudEvent event = null;
+                boolean bad = false;
                 try {
                     event = CloudEvent.fromJson(mapper, r.value());
                 } catch (RuntimeException e) {
-                    deadLetter(r, e);
-                    continue;
+                    bad = true; // it can never apply: dead-lettered in its turn below
                 }
-                if (eventTypes.contains(event.type())) {
-                    taken.add(r);
-                    events.add(event);
+                CloudEvent kept = event != null && eventTypes.contains(event.type()) ? event : null;
+                events.add(kept);
+                unreadable.add(bad);
+                if (kept != null) {
+                    taken.add(kept);
                 }
             }
-            if (events.size() > 1 && applyTogether(events)) {
-                return;
+            if (taken.size() > 1 && !unreadable.contains(Boolean.TRUE) && applyTogether(taken)) {
+                all.forEach(r -> done(handled, r));
+                return handled;
             }
-            for (int i = 0; i < taken.size() && running; i++) {
-                process(taken.get(i), events.get(i));
+            for (int i = 0; i < all.size(); i++) {
+                ConsumerRecord<String, String> r = all.get(i);
+                CloudEvent event = events.get(i);
+                if (unreadable.get(i)) {
+                    deadLetter(r, new IllegalArgumentException("not a CloudEvent"));
+                } else if (event != null && !process(c, r, event)) {
+                    return handled; // stopping, or the partitions went to another instance
+                }
+                done(handled, r);
             }
+            return handled;
+        }
+
+        private static void done(Map<TopicPartition, OffsetAndMetadata> handled, ConsumerRecord<String, String> r) {
+            handled.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
 
         private boolean applyTogether(List<CloudEvent> events) {
@@ -193,21 +275,78 @@ public class EventConsumers {
             }
         }
 
-        private void process(ConsumerRecord<String, String> r, CloudEvent event) {
-            RuntimeException last = null;
-            for (int attempt = 1; attempt <= 5 && running; attempt++) {
+        /**
+         * Applies one event. A transient fault (see {@link TransientFaults}) is retried with backoff for as
+         * long as it lasts, the consumer's partitions paused meanwhile so that nothing behind the event, of
+         * its key or another, overtakes it, and the group kept alive by polling. Any other failure is retried
+         * a few times (it may be a race) and then the event goes to the dead-letter topic. Answers false if
+         * the event was neither applied nor dead-lettered (the consumer stops or lost its partitions).
+         */
+        private boolean process(KafkaConsumer<String, String> c, ConsumerRecord<String, String> r, CloudEvent event) {
+            Throwable last = null;
+            int permanentAttempts = 0;
+            long backoff = retry.initialBackoff().toMillis();
+            for (int attempt = 1; running; attempt++) {
                 try {
                     VertxContextSupport.subscribeAndAwait(() -> inbox.applyOnce(name, event.uuid(), () -> handler.apply(event)));
-                    return;
+                    if (attempt > 1) {
+                        Log.infof("consumer %s: event %s (%s) applied on attempt %d", name, event.id(), event.type(), attempt);
+                    }
+                    return true;
                 } catch (Throwable e) {
-                    last = e instanceof RuntimeException re ? re : new IllegalStateException(e.getClass().getName());
-                    Log.warnf("consumer %s: event %s (%s) failed on attempt %d: %s", name, event.id(), event.type(), attempt,
-                            e.getClass().getSimpleName());
-                    sleep(200L * attempt * attempt);
+                    last = e;
+                    boolean passes = TransientFaults.isTransient(e);
+                    if (!passes && ++permanentAttempts >= retry.attemptsBeforeDeadLetter()) {
+                        break;
+                    }
+                    if (passes) {
+                        retriedTransient.increment();
+                    }
+                    Log.warnf("consumer %s: event %s (%s) failed on attempt %d (%s, %s); retrying in %d ms", name, event.id(),
+                            event.type(), attempt, e.getClass().getSimpleName(), passes ? "transient" : "not known to pass",
+                            backoff);
+                    if (!waitKeepingTheGroup(c, backoff)) {
+                        return false;
+                    }
+                    backoff = Math.min(backoff * 2, retry.maxBackoff().toMillis());
                 }
             }
-            if (running) {
-                deadLetter(r, last);
+            if (!running) {
+                return false;
+            }
+            deadLetter(r, last);
+            return true;
+        }
+
+        /** Waits, polling with every partition paused; answers false if the partitions were revoked meanwhile. */
+        private boolean waitKeepingTheGroup(KafkaConsumer<String, String> c, long millis) {
+            waiting = true;
+            try {
+                c.pause(c.assignment());
+                long until = System.currentTimeMillis() + millis;
+                do {
+                    ConsumerRecords<String, String> stray = c.poll(Duration.ofMillis(Math.max(1, Math.min(500,
+                            until - System.currentTimeMillis()))));
+                    for (TopicPartition tp : stray.partitions()) {
+                        // assigned and fetched in the same poll before the listener paused them: read them again later
+                        c.seek(tp, stray.records(tp).get(0).offset());
+                        c.pause(List.of(tp));
+                    }
+                    if (revoked) {
+                        return false;
+                    }
+                } while (running && System.currentTimeMillis() < until);
+                return running;
+            } catch (WakeupException e) {
+                running = false;
+                return false;
+            } finally {
+                waiting = false;
+                try {
+                    c.resume(c.paused());
+                } catch (RuntimeException e) {
+                    // closing
+                }
             }
         }
 
