@@ -141,12 +141,26 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = PRIORITY + 1)
     public Response unexpected(Throwable e, HttpServerRequest request) {
+        if (DatabaseUnavailable.is(e)) {
+            return databaseUnavailable(e, request);
+        }
         // the exception's class only: its message may carry values of the request
         Log.errorf("unexpected failure %s at %s", e.getClass().getName(),
                 e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
         Log.debug("unexpected failure", e);
         return problem(new ProblemException(new Problem(ProblemType.INTERNAL, 500,
                 "The request could not be completed; quote the traceId when reporting it")), request);
+    }
+
+    /** Seconds a client is told to wait when the database cannot serve: a restart or failover takes about that long. */
+    static final String DATABASE_RETRY_AFTER = "5";
+
+    private Response databaseUnavailable(Throwable e, HttpServerRequest request) {
+        // the kind only: a driver's message can quote the statement's parameters
+        Log.warnf("database unavailable: %s", DatabaseUnavailable.describe(e));
+        return problem(new ProblemException(new Problem(ProblemType.UNAVAILABLE, 503,
+                "The service's database cannot serve this request right now; retry shortly"),
+                java.util.Map.of("Retry-After", DATABASE_RETRY_AFTER)), request);
     }
 
     private Response unauthorized(String detail, HttpServerRequest request) {
