@@ -27,15 +27,24 @@ public record PageRequest(int limit, Cursor cursor, Instant updatedSince) {
         return new PageRequest(n, c, instant("updatedSince", updatedSince));
     }
 
+    /** Instants a query may name: far outside, the driver turns them into infinity or PostgreSQL refuses them. */
+    public static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+    public static final Instant LATEST = Instant.parse("2200-01-01T00:00:00Z");
+
     public static Instant instant(String name, String value) {
         if (value == null || value.isBlank()) {
             return null;
         }
+        Instant parsed;
         try {
-            return Instant.parse(value.trim());
+            parsed = Instant.parse(value.trim());
         } catch (DateTimeParseException e) {
             throw ProblemException.badRequest("Query parameter '" + name + "' must be an ISO-8601 instant such as 2026-11-23T10:15:30Z");
         }
+        if (parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
+            throw ProblemException.badRequest("Query parameter '" + name + "' must be an instant from 1900 to 2200");
+        }
+        return parsed;
     }
 
     public static <E extends Enum<E>> E enumValue(String name, String value, Class<E> type) {
