@@ -222,10 +222,16 @@ public class WebhookDispatcher {
         URI uri = URI.create(d.url());
         List<String> allowed = new ArrayList<>();
         directory.find(d.agencyId()).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
-        String[] why = new String[1];
-        Optional<InetAddress> address = TargetPolicy.check(uri, allowed, allowLoopback, why);
+        List<InetAddress> addresses;
+        try {
+            addresses = List.of(InetAddress.getAllByName(TargetPolicy.host(uri)));
+        } catch (java.net.UnknownHostException e) {
+            addresses = List.of();
+        }
+        TargetPolicy.Decision decision = TargetPolicy.decide(uri, addresses, allowed, allowLoopback);
+        Optional<InetAddress> address = Optional.ofNullable(decision.address());
         if (address.isEmpty() || d.secret() == null) {
-            record(d, null, started, address.isEmpty() ? "target refused: " + why[0] : "secret unavailable");
+            record(d, null, started, address.isEmpty() ? "target refused: " + decision.refusal() : "secret unavailable");
             return;
         }
         long timestamp = Instant.now().getEpochSecond();

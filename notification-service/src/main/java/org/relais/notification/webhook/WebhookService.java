@@ -229,11 +229,22 @@ public class WebhookService {
             errors.add(new FieldError("/url", "is not a URL"));
             return;
         }
+        String bad = TargetPolicy.syntax(uri);
+        if (bad != null) {
+            errors.add(new FieldError("/url", bad));
+            return;
+        }
         List<String> allowed = new ArrayList<>();
         directory.find(agencyId).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
-        String[] why = new String[1];
-        if (TargetPolicy.check(uri, allowed, allowLoopback, why).isEmpty()) {
-            errors.add(new FieldError("/url", why[0]));
+        List<java.net.InetAddress> addresses;
+        try {
+            addresses = List.of(java.net.InetAddress.getAllByName(TargetPolicy.host(uri)));
+        } catch (java.net.UnknownHostException e) {
+            addresses = List.of();
+        }
+        TargetPolicy.Decision decision = TargetPolicy.decide(uri, addresses, allowed, allowLoopback);
+        if (!decision.allowed()) {
+            errors.add(new FieldError("/url", decision.refusal()));
         }
     }
 
