@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.Topics;
@@ -54,6 +53,7 @@ public class WebhookDispatcher {
     private final FieldCipher cipher;
     private final AgencyDirectory directory;
     private final RetrySchedule schedule;
+    private final TargetResolver resolver;
     private final Outbox outbox;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper;
     private final boolean allowLoopback;
@@ -73,6 +73,7 @@ public class WebhookDispatcher {
     });
 
     public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
+                             TargetResolver resolver,
                              Outbox outbox, com.fasterxml.jackson.databind.ObjectMapper mapper,
                              Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
                              @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
@@ -86,6 +87,7 @@ public class WebhookDispatcher {
         this.cipher = cipher;
         this.directory = directory;
         this.schedule = schedule;
+        this.resolver = resolver;
         this.outbox = outbox;
         this.mapper = mapper;
         this.allowLoopback = allowLoopback;
@@ -217,28 +219,40 @@ public class WebhookDispatcher {
         return due;
     }
 
+    /**
+     * Resolves the target on the resolver's pool and sends once it is known: nothing here waits, so a
+     * target whose DNS is slow holds up neither the dispatcher nor the other deliveries.
+     */
     private void send(Due d) {
         long started = System.nanoTime();
         URI uri = URI.create(d.url());
-        List<String> allowed = new ArrayList<>();
-        directory.find(d.agencyId()).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
-        List<InetAddress> addresses;
-        try {
-            addresses = List.of(InetAddress.getAllByName(TargetPolicy.host(uri)));
-        } catch (java.net.UnknownHostException e) {
-            addresses = List.of();
-        }
-        TargetPolicy.Decision decision = TargetPolicy.decide(uri, addresses, allowed, allowLoopback);
-        Optional<InetAddress> address = Optional.ofNullable(decision.address());
-        if (address.isEmpty() || d.secret() == null) {
-            record(d, null, started, address.isEmpty() ? "target refused: " + decision.refusal() : "secret unavailable");
+        if (d.secret() == null) {
+            record(d, null, started, "secret unavailable");
             return;
         }
+        List<String> allowed = new ArrayList<>();
+        directory.find(d.agencyId()).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
+        resolver.resolve(TargetPolicy.host(uri)).whenComplete((addresses, failure) -> {
+            if (failure != null) {
+                record(d, null, started, failure instanceof java.util.concurrent.TimeoutException
+                        ? "target did not resolve in time" : "target could not be resolved");
+                return;
+            }
+            TargetPolicy.Decision decision = TargetPolicy.decide(uri, addresses, allowed, allowLoopback);
+            if (!decision.allowed()) {
+                record(d, null, started, "target refused: " + decision.refusal());
+                return;
+            }
+            post(d, uri, decision.address(), started);
+        });
+    }
+
+    private void post(Due d, URI uri, InetAddress address, long started) {
         long timestamp = Instant.now().getEpochSecond();
         int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
-                .setServer(SocketAddress.inetSocketAddress(port, address.get().getHostAddress()))
+                .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
                 .setHost(uri.getHost())
                 .setPort(port)
                 .setSsl(uri.getScheme().equals("https"))

@@ -61,7 +61,7 @@ public class WebhookResource {
     @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type")
     public Uni<Response> register(@Valid @NotNull WebhookViews.Create body) {
         CallerContext caller = agency();
-        return Panache.withTransaction(() -> service.register(body, caller))
+        return service.validate(body, caller).chain(() -> Panache.withTransaction(() -> service.register(body, caller)))
                 .map(v -> Response.created(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build());
     }
 

@@ -44,22 +44,18 @@ public class WebhookService {
     private final AgencyDirectory directory;
     private final ObjectMapper mapper;
     private final boolean allowLoopback;
+    private final TargetResolver resolver;
 
-    public WebhookService(FieldCipher cipher, AgencyDirectory directory, ObjectMapper mapper,
+    public WebhookService(FieldCipher cipher, AgencyDirectory directory, ObjectMapper mapper, TargetResolver resolver,
                           @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback) {
         this.cipher = cipher;
         this.directory = directory;
         this.mapper = mapper;
         this.allowLoopback = allowLoopback;
+        this.resolver = resolver;
     }
 
     public Uni<WebhookViews.View> register(WebhookViews.Create in, CallerContext caller) {
-        List<FieldError> errors = new ArrayList<>();
-        checkTypes(in.eventTypes(), errors);
-        checkUrl(in.url(), caller.agencyId(), errors);
-        if (!errors.isEmpty()) {
-            throw ProblemException.invalid(errors);
-        }
         Instant now = now();
         String secret = WebhookSigner.newSecret();
         Webhook w = new Webhook();
@@ -221,31 +217,45 @@ public class WebhookService {
         }
     }
 
-    private void checkUrl(String url, String agencyId, List<FieldError> errors) {
+    /**
+     * Checks the event types and the target: the host is resolved off the event loop, within the
+     * resolver's timeout, and every address it has must be allowed (see {@link TargetPolicy}).
+     */
+    public Uni<Void> validate(WebhookViews.Create in, CallerContext caller) {
+        List<FieldError> errors = new ArrayList<>();
+        checkTypes(in.eventTypes(), errors);
         URI uri;
         try {
-            uri = URI.create(url);
+            uri = URI.create(in.url());
         } catch (IllegalArgumentException e) {
             errors.add(new FieldError("/url", "is not a URL"));
-            return;
+            throw ProblemException.invalid(errors);
         }
         String bad = TargetPolicy.syntax(uri);
         if (bad != null) {
             errors.add(new FieldError("/url", bad));
-            return;
+            throw ProblemException.invalid(errors);
         }
+        List<String> allowed = allowedHosts(caller.agencyId());
+        return resolver.resolveHere(TargetPolicy.host(uri))
+                .map(addresses -> TargetPolicy.decide(uri, addresses, allowed, allowLoopback).refusal())
+                .onFailure(java.util.concurrent.TimeoutException.class).recoverWithItem("host did not resolve in time")
+                .onFailure().recoverWithItem("host could not be resolved")
+                .map(refusal -> {
+                    if (refusal != null) {
+                        errors.add(new FieldError("/url", refusal));
+                    }
+                    if (!errors.isEmpty()) {
+                        throw ProblemException.invalid(errors);
+                    }
+                    return null;
+                });
+    }
+
+    List<String> allowedHosts(String agencyId) {
         List<String> allowed = new ArrayList<>();
         directory.find(agencyId).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
-        List<java.net.InetAddress> addresses;
-        try {
-            addresses = List.of(java.net.InetAddress.getAllByName(TargetPolicy.host(uri)));
-        } catch (java.net.UnknownHostException e) {
-            addresses = List.of();
-        }
-        TargetPolicy.Decision decision = TargetPolicy.decide(uri, addresses, allowed, allowLoopback);
-        if (!decision.allowed()) {
-            errors.add(new FieldError("/url", decision.refusal()));
-        }
+        return allowed;
     }
 
     WebhookViews.View view(Webhook w, String secret) {
