@@ -152,4 +152,12 @@ public class Referral extends PanacheEntityBase {
     public boolean erased() {
         return dataErasedAt != null;
     }
+
+    /**
+     * Whether the survivor's consent no longer holds at {@code now}: withdrawn (her data erased), or past its
+     * {@code expiresAt} even if the job that records the expiry has not got to it yet.
+     */
+    public boolean consentLapsed(Instant now) {
+        return erased() || (consentExpiresAt != null && !consentExpiresAt.isAfter(now));
+    }
 }

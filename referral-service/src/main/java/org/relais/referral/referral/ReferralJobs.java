@@ -41,7 +41,8 @@ public class ReferralJobs {
     }
 
     void start(@Observes StartupEvent event) {
-        consumers.start("case-events", List.of(Topics.CASES), Set.of("relais.case.opened", "relais.case.closed"), this::onCaseEvent);
+        consumers.start("case-events", List.of(Topics.CASES), Set.of("relais.case.opened", "relais.case.closed",
+                "relais.case.data-erased"), this::onCaseEvent);
     }
 
     // ---- deadlines -----------------------------------------------------------------------------
@@ -99,7 +100,16 @@ public class ReferralJobs {
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void expireConsents() {
         try {
-            VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(this::expireBatch));
+            // reads already hide an expired consent's data; this records the expiry, however large the backlog
+            int total = 0;
+            int n;
+            do {
+                n = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(this::expireBatch));
+                total += n;
+            } while (n == BATCH);
+            if (total > 0) {
+                Log.infof("consent expired on %d referral(s)", total);
+            }
         } catch (Throwable e) {
             Log.warnf("consent expiry postponed: %s", e.getClass().getSimpleName());
         }
@@ -114,9 +124,10 @@ public class ReferralJobs {
                 .chain(ids -> {
                     Uni<Integer> chain = Uni.createFrom().item(0);
                     for (Object id : (List<Object>) (List<?>) ids) {
+                        // one of the batch may already be erased by the cascade of another: that is a no-op
                         chain = chain.chain(n -> Referral.<Referral>findById((UUID) id)
-                                .chain(r -> referrals.withdrawConsent(r, new ReferralInput.ActionBody(null, null, null, null, null,
-                                        "relais-referral-service", null), SYSTEM, ReferralService.now(), false))
+                                .chain(r -> referrals.withdrawConsent(r, ReferralInput.ActionBody.EMPTY, SYSTEM, ReferralService.now(),
+                                        ReferralService.ConsentEnd.EXPIRED, null))
                                 .replaceWith(n + 1));
                     }
                     return chain;
@@ -126,10 +137,29 @@ public class ReferralJobs {
     // ---- the case-service's events -------------------------------------------------------------
 
     Uni<?> onCaseEvent(CloudEvent event) {
+        UUID caseId = UUID.fromString(event.subject());
         String referralId = event.dataObject().path("referralId").asText(null);
-        if (referralId == null) {
-            return Uni.createFrom().voidItem(); // a walk-in case: no referral to follow
+        Uni<?> known = Uni.createFrom().voidItem();
+        if ("relais.case.opened".equals(event.type())) {
+            // remembered so that a referral naming this case or its survivor can be checked (walk-ins included)
+            known = Panache.getSession().chain(s -> s.createNativeQuery("insert into known_cases (case_id, owning_agency_id, "
+                            + "survivor_id, referral_id) values (?1, ?2, ?3, cast(nullif(?4, '') as uuid)) on conflict do nothing")
+                    .setParameter(1, caseId)
+                    .setParameter(2, event.dataObject().path("owningAgencyId").asText())
+                    .setParameter(3, UUID.fromString(event.dataObject().path("survivorId").asText()))
+                    .setParameter(4, referralId == null ? "" : referralId)
+                    .executeUpdate());
         }
+        if ("relais.case.data-erased".equals(event.type())) {
+            return referrals.caseDataErased(caseId, event.dataObject().path("reason").asText(null));
+        }
+        if (referralId == null) {
+            return known; // a walk-in case: no referral to follow
+        }
+        return known.chain(() -> followCase(event, referralId));
+    }
+
+    private Uni<?> followCase(CloudEvent event, String referralId) {
         return Referral.<Referral>findById(UUID.fromString(referralId), LockModeType.PESSIMISTIC_WRITE).chain(r -> {
             if (r == null) {
                 Log.warnf("%s %s names an unknown referral", event.type(), event.id());

@@ -95,12 +95,14 @@ public class ReferralService {
             if (!errors.isEmpty()) {
                 throw ProblemException.invalid(errors);
             }
-            return refuseIfFull(receiver, in.priority(), in.services(), caller.agencyId()).chain(() -> {
+            return provenance(in, caller.agencyId())
+                    .chain(survivorId -> refuseIfFull(receiver, in.priority(), in.services(), caller.agencyId()).replaceWith(survivorId))
+                    .chain(survivorId -> {
                 Instant now = now();
                 Referral r = new Referral();
                 r.id = Uuids.v7();
                 r.status = ReferralStatus.SENT;
-                r.survivorId = in.survivorId() != null ? in.survivorId() : Uuids.v7();
+                r.survivorId = survivorId != null ? survivorId : Uuids.v7();
                 r.sendingAgencyId = caller.agencyId();
                 r.receivingAgencyId = receiver.id;
                 r.priority = in.priority();
@@ -122,6 +124,49 @@ public class ReferralService {
                         .chain(key -> read(r, caller, data));
             });
         });
+    }
+
+    /**
+     * Checks the {@code caseId} and {@code survivorId} a client names: the case must be the sending agency's
+     * own (as the case-service announced it), the survivor one the sender is party to (a referral it sent or
+     * received, a case it owns). Answers the survivor id the referral carries: the one given, the case's, or
+     * none yet. A foreign or unknown id is a 422 that does not tell which of the two it was.
+     */
+    private Uni<UUID> provenance(CreateReferral in, String sender) {
+        if (in.caseId() == null && in.survivorId() == null) {
+            return Uni.createFrom().nullItem();
+        }
+        Uni<UUID> fromCase = in.caseId() == null ? Uni.createFrom().nullItem()
+                : Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select survivor_id, data_erased_at is not null from known_cases where case_id = ?1 and owning_agency_id = ?2",
+                        Object[].class).setParameter(1, in.caseId()).setParameter(2, sender).getResultList())
+                .map(rows -> {
+                    if (rows.isEmpty()) {
+                        throw ProblemException.invalid("/caseId", "is not a case of the sending agency");
+                    }
+                    Object[] row = rows.get(0);
+                    UUID survivor = (UUID) row[0];
+                    if (in.survivorId() != null && !in.survivorId().equals(survivor)) {
+                        throw ProblemException.invalid("/survivorId", "is not the survivor of the case named by caseId");
+                    }
+                    if (Boolean.TRUE.equals(row[1]) && (in.subject() != null || in.reason() != null || in.externalReference() != null)) {
+                        throw ProblemException.invalid("/subject", "the survivor's data of the case named by caseId was erased "
+                                + "(consent withdrawn or expired): a referral from it carries none");
+                    }
+                    return survivor;
+                });
+        return fromCase.chain(survivor -> survivor != null || in.survivorId() == null ? Uni.createFrom().item(survivor)
+                : Panache.getSession().chain(s -> s.createNativeQuery(
+                                "select (exists (select 1 from referrals where survivor_id = ?1 and (sending_agency_id = ?2 "
+                                        + "or receiving_agency_id = ?2)) or exists (select 1 from known_cases where survivor_id = ?1 "
+                                        + "and owning_agency_id = ?2))", Boolean.class)
+                        .setParameter(1, in.survivorId()).setParameter(2, sender).getSingleResult())
+                .map(party -> {
+                    if (!Boolean.TRUE.equals(party)) {
+                        throw ProblemException.invalid("/survivorId", "is not a survivor the sending agency is party to");
+                    }
+                    return in.survivorId();
+                }));
     }
 
     private Uni<Void> refuseIfFull(Agency receiver, Priority priority, List<org.relais.referral.directory.ServiceType> services,
@@ -226,6 +271,11 @@ public class ReferralService {
         return caller.isInternal() || r.callerOf(caller.agencyId()) != ReferralAction.Caller.OTHER;
     }
 
+    /** Survivor data shown to this caller now: a party's, while her consent holds (withdrawn or expired: never). */
+    private static boolean showsData(Referral r, CallerContext caller, Instant now) {
+        return seesSurvivorData(r, caller) && r.dataKeyId != null && !r.consentLapsed(now);
+    }
+
     public Uni<Page<ReferralView>> list(String direction, ReferralStatus status, PageRequest page, CallerContext caller) {
         String agency = caller.agencyId();
         List<String> where = new ArrayList<>();
@@ -265,14 +315,13 @@ public class ReferralService {
      * shown) written in one insert.
      */
     Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller) {
-        List<UUID> keyIds = shown.stream()
-                .filter(r -> seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased())
-                .map(r -> r.dataKeyId).toList();
+        Instant now = Instant.now();
+        List<UUID> keyIds = shown.stream().filter(r -> showsData(r, caller, now)).map(r -> r.dataKeyId).toList();
         return cipher.dataKeys(keyIds).chain(keys -> {
             List<ReferralView> views = new ArrayList<>(shown.size());
             List<AuditLog.ReadOf> reads = new ArrayList<>();
             for (Referral r : shown) {
-                DataKey key = seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased() ? keys.get(r.dataKeyId) : null;
+                DataKey key = showsData(r, caller, now) ? keys.get(r.dataKeyId) : null;
                 ReferralView view = codec.view(r, key == null ? Survivor.NONE : open(r, key), caller);
                 if (showsSurvivorData(view)) {
                     reads.add(new AuditLog.ReadOf(r.id.toString(), related(r)));
@@ -288,7 +337,7 @@ public class ReferralService {
             if (r == null || !visible(r, caller)) {
                 throw ProblemException.notFound("Referral");
             }
-            boolean notes = seesSurvivorData(r, caller) && r.dataKeyId != null && !r.erased();
+            boolean notes = showsData(r, caller, Instant.now());
             return ReferralHistory.<ReferralHistory>list("referralId = ?1 order by at, id", id).chain(entries ->
                     (notes ? cipher.dataKey(r.dataKeyId) : cipher.dataKey(null)).chain(key -> {
                         boolean anyNote = false;
@@ -316,11 +365,23 @@ public class ReferralService {
             }
             ReferralAction.Caller party = r.callerOf(caller.agencyId());
             Versions.checkIfMatch(ifMatch, r.version);
-            String reasonCode = validate(action, b, r, party);
             Instant now = now();
+            if (r.consentLapsed(now) && !r.erased()) {
+                // expired and the job has not got to it yet: ended now, before the action is judged
+                return withdrawConsent(r, ActionBody.EMPTY, ReferralJobs.SYSTEM, now, ConsentEnd.EXPIRED, null)
+                        .chain(() -> act(r, action, b, party, caller, now));
+            }
+            return act(r, action, b, party, caller, now);
+        });
+    }
+
+    private Uni<Read> act(Referral r, ReferralAction action, ActionBody b, ReferralAction.Caller party, CallerContext caller,
+                          Instant now) {
+        {
+            String reasonCode = validate(action, b, r, party);
             return switch (action) {
                 case REDIRECT -> redirect(r, b, caller, now);
-                case WITHDRAW_CONSENT -> withdrawConsent(r, b, caller, now, true).chain(() -> readWithData(r, caller));
+                case WITHDRAW_CONSENT -> withdrawConsent(r, b, caller, now, ConsentEnd.WITHDRAWN, null).chain(() -> readWithData(r, caller));
                 default -> {
                     ReferralStatus from = r.apply(action, party, now);
                     if (action == ReferralAction.ACCEPT) {
@@ -344,12 +405,12 @@ public class ReferralService {
                             .chain(() -> readWithData(r, caller));
                 }
             };
-        });
+        }
     }
 
     /** The action's own rules; answers the reason code it carries, if any. */
     private static String validate(ReferralAction action, ActionBody b, Referral r, ReferralAction.Caller party) {
-        if (b.note() != null && !b.note().isBlank() && !ConsentRules.scopes(r).contains(ConsentScope.NARRATIVE)) {
+        if (b.note() != null && !b.note().isBlank() && (r.erased() || !ConsentRules.scopes(r).contains(ConsentScope.NARRATIVE))) {
             if (action.check(r.status, party) == ReferralAction.Verdict.ALLOWED) {
                 throw ProblemException.invalid("/note", "a note is narrative survivor data: the consent does not cover NARRATIVE");
             }
@@ -403,7 +464,7 @@ public class ReferralService {
 
     private Uni<Read> redirect(Referral r, ActionBody b, CallerContext caller, Instant now) {
         ReferralView.ConsentView consent = codec.consent(r);
-        if (!consent.allowOnwardReferral() || consent.withdrawnAt() != null) {
+        if (!consent.allowOnwardReferral() || consent.withdrawnAt() != null || r.consentLapsed(now)) {
             if (r.callerOf(caller.agencyId()) == ReferralAction.Caller.RECEIVER && ReferralAction.REDIRECT.check(r.status,
                     ReferralAction.Caller.RECEIVER) == ReferralAction.Verdict.ALLOWED) {
                 throw ProblemException.invalid("/toAgencyId", "the survivor's consent does not allow onward referral");
@@ -438,7 +499,7 @@ public class ReferralService {
             deadlines(onward, target, now);
             r.redirectedToId = onward.id;
             return refuseIfFull(target, r.priority, r.serviceList(), r.receivingAgencyId)
-                    .chain(() -> r.dataKeyId == null ? Uni.createFrom().item(Survivor.NONE)
+                    .chain(() -> r.dataKeyId == null || r.consentLapsed(now) ? Uni.createFrom().item(Survivor.NONE)
                             : cipher.dataKey(r.dataKeyId).map(key -> open(r, key)))
                     .chain(data -> reference(now).invoke(ref -> onward.reference = ref).chain(() -> seal(onward, data)))
                     .chain(onwardKey -> onward.persist().replaceWith(onwardKey))
@@ -452,33 +513,95 @@ public class ReferralService {
         });
     }
 
+    /** Why a survivor's consent ended: she withdrew it, or it reached its {@code expiresAt}. */
+    enum ConsentEnd {
+        WITHDRAWN("CONSENT_WITHDRAWN"), EXPIRED("CONSENT_EXPIRED");
+
+        final String code;
+
+        ConsentEnd(String code) {
+            this.code = code;
+        }
+    }
+
     /**
-     * Withdraws the survivor's consent on {@code r} and every referral redirected from it: their data keys
-     * are destroyed (and ciphertexts dropped), live ones end WITHDRAWN, each gets its events.
+     * Ends the survivor's consent on {@code r} and on every referral that carries her data onward from it:
+     * those redirected from it and those made from the case it opened (they name that case), and so on
+     * down. Their data keys are destroyed (and ciphertexts dropped), live ones end WITHDRAWN, each gets its
+     * events with the true reason, and the one whose consent was ended ({@code cascadedFrom}) is named. A
+     * referral already erased is left as it is: a second withdrawal, or an expiry reached again through a
+     * cascade, changes nothing and emits nothing.
      */
-    Uni<Void> withdrawConsent(Referral r, ActionBody b, CallerContext caller, Instant now, boolean explicit) {
-        ReferralStatus from = r.apply(ReferralAction.WITHDRAW_CONSENT, explicit ? r.callerOf(caller.agencyId())
-                : ReferralAction.Caller.SENDER, now);
-        codec.markConsentWithdrawn(r, now, b.recordedBy(), b.method());
+    Uni<Void> withdrawConsent(Referral r, ActionBody b, CallerContext caller, Instant now, ConsentEnd why, UUID cascadedFrom) {
+        if (r.erased()) {
+            return Uni.createFrom().voidItem();
+        }
+        ReferralAction.Caller party = why == ConsentEnd.WITHDRAWN && cascadedFrom == null ? r.callerOf(caller.agencyId())
+                : ReferralAction.Caller.SENDER;
+        ReferralStatus from = r.apply(ReferralAction.WITHDRAW_CONSENT, party, now);
+        codec.markConsentWithdrawn(r, now, why == ConsentEnd.EXPIRED ? "relais-referral-service" : b.recordedBy(), b.method());
         UUID keyId = r.dataKeyId;
         r.subjectCt = null;
         r.reasonCt = null;
         r.externalReferenceCt = null;
         r.dataErasedAt = now;
+        Map<String, Object> extra = new HashMap<>();
+        extra.put("reasonCode", why.code);
+        if (cascadedFrom != null) {
+            extra.put("cascadedFromId", cascadedFrom.toString());
+        }
         Uni<Void> erase = keyId == null ? Uni.createFrom().voidItem() : cipher.destroy(keyId);
         return erase
                 .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update referral_history set note_ct = null where referral_id = ?1").setParameter(1, r.id).executeUpdate()))
-                .chain(() -> history(r, ReferralAction.WITHDRAW_CONSENT.path(), from, r.status, caller,
-                        explicit ? null : "CONSENT_EXPIRED", null, null))
-                .chain(() -> event(r, "relais.referral.consent-withdrawn", caller,
-                        explicit ? Map.of() : Map.of("reasonCode", "CONSENT_EXPIRED")))
-                .chain(() -> from != r.status ? event(r, "relais.referral.withdrawn", caller,
-                        Map.of("reasonCode", explicit ? "CONSENT_WITHDRAWN" : "CONSENT_EXPIRED")) : Uni.createFrom().voidItem())
-                .chain(() -> r.redirectedToId == null ? Uni.createFrom().voidItem()
-                        : Referral.<Referral>findById(r.redirectedToId, LockModeType.PESSIMISTIC_WRITE)
-                        .chain(next -> next == null || next.erased() ? Uni.createFrom().voidItem()
-                                : withdrawConsent(next, b, caller, now, false)));
+                .chain(() -> history(r, ReferralAction.WITHDRAW_CONSENT.path(), from, r.status, caller, why.code, null, null))
+                .chain(() -> event(r, "relais.referral.consent-withdrawn", caller, extra))
+                .chain(() -> from != r.status ? event(r, "relais.referral.withdrawn", caller, Map.of("reasonCode", why.code))
+                        : Uni.createFrom().voidItem())
+                .chain(() -> onwardFrom(r))
+                .chain(onward -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (Referral next : onward) {
+                        chain = chain.chain(() -> withdrawConsent(next, b, caller, now, why, r.id));
+                    }
+                    return chain;
+                });
+    }
+
+    /** The referrals that carry this one's survivor data onward, locked: its redirect, and those made from its case. */
+    private Uni<List<Referral>> onwardFrom(Referral r) {
+        if (r.redirectedToId == null && r.receivingCaseId == null) {
+            return Uni.createFrom().item(List.of());
+        }
+        var query = r.receivingCaseId == null
+                ? Referral.<Referral>find("id = ?1 and dataErasedAt is null", r.redirectedToId)
+                : r.redirectedToId == null
+                ? Referral.<Referral>find("caseId = ?1 and dataErasedAt is null order by id", r.receivingCaseId)
+                : Referral.<Referral>find("(id = ?1 or caseId = ?2) and dataErasedAt is null order by id", r.redirectedToId,
+                r.receivingCaseId);
+        return query.withLock(LockModeType.PESSIMISTIC_WRITE).list();
+    }
+
+    /**
+     * Inside the consumer's transaction: the case-service erased a case's survivor data (a walk-in's consent
+     * withdrawn or expired): the referrals made from that case carry the same survivor's data and end with it.
+     */
+    Uni<Void> caseDataErased(UUID caseId, String reason) {
+        ConsentEnd why = reason != null && reason.contains("expired") ? ConsentEnd.EXPIRED : ConsentEnd.WITHDRAWN;
+        ActionBody by = new ActionBody(null, null, null, null, null, "relais-case-service", null);
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "update known_cases set data_erased_at = coalesce(data_erased_at, now()) where case_id = ?1")
+                        .setParameter(1, caseId).executeUpdate())
+                .chain(() -> Referral.<Referral>find("caseId = ?1 and dataErasedAt is null order by id", caseId)
+                        .withLock(LockModeType.PESSIMISTIC_WRITE).list())
+                .chain(referrals -> {
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    Instant now = now();
+                    for (Referral r : referrals) {
+                        chain = chain.chain(() -> withdrawConsent(r, by, ReferralJobs.SYSTEM, now, why, caseId));
+                    }
+                    return chain;
+                });
     }
 
     // ---- helpers -------------------------------------------------------------------------------

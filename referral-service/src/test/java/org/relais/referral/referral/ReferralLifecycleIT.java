@@ -133,9 +133,12 @@ class ReferralLifecycleIT {
                 + Instant.now().plusSeconds(3) + "\"");
         String id = send(expiring);
         given().auth().oauth2(receiver).when().get("/api/v1/referrals/" + id).then().body("subject.fullName", equalTo("CANARY-Hanane"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(receiver)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            jobs.expireConsents();
+            given().auth().oauth2(receiver)
                 .when().get("/api/v1/referrals/" + id).then().statusCode(200)
-                .body("subject", nullValue()).body("dataErasedAt", notNullValue()).body("status", equalTo("WITHDRAWN")));
+                .body("subject", nullValue()).body("dataErasedAt", notNullValue()).body("status", equalTo("WITHDRAWN"));
+        });
         given().auth().oauth2(sender).when().get("/api/v1/referrals/" + id + "/history").then()
                 .body("reasonCode", org.hamcrest.Matchers.hasItem("CONSENT_EXPIRED"));
     }
@@ -147,7 +150,8 @@ class ReferralLifecycleIT {
                 .when().post("/api/v1/referrals/" + id + "/accept").then().statusCode(200);
         UUID caseId = Uuids.v7();
         CloudEvent opened = CloudEvent.of("/case-service", "relais.case.opened", caseId.toString(), QUICK,
-                mapper.createObjectNode().put("referralId", id).put("owningAgencyId", QUICK));
+                mapper.createObjectNode().put("referralId", id).put("owningAgencyId", QUICK)
+                        .put("survivorId", UUID.randomUUID().toString()));
         CloudEvent closed = CloudEvent.of("/case-service", "relais.case.closed", caseId.toString(), QUICK,
                 mapper.createObjectNode().put("referralId", id).put("owningAgencyId", QUICK).put("outcome", "SERVICES_DELIVERED"));
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", EmbeddedInfra.kafkaBootstrapServers(),
