@@ -17,6 +17,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.crypto.FieldCipher;
 import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
 import org.relais.blocks.events.Uuids;
 
 import java.net.InetAddress;
@@ -38,8 +39,9 @@ import java.util.concurrent.Executors;
 
 /**
  * Delivers webhooks. Due deliveries are claimed under {@code FOR UPDATE SKIP LOCKED} and leased (so one
- * instance sends each), then sent concurrently, each with its own timeout, so a slow or hanging receiver
- * delays nobody else. Every attempt is logged; a failure is retried per {@link RetrySchedule}. The target
+ * instance sends each), in turns between agencies and within each agency's in-flight room
+ * ({@code relais.webhooks.in-flight-per-agency}, and {@code max-in-flight} in all), then sent concurrently,
+ * each with its own timeout, so a slow or hanging receiver or an agency's backlog delays nobody else. Every attempt is logged; a failure is retried per {@link RetrySchedule}. The target
  * is resolved and checked at each attempt and the connection made to that checked address.
  */
 @ApplicationScoped
@@ -66,6 +68,17 @@ public class WebhookDispatcher {
     private final java.util.concurrent.atomic.AtomicBoolean again = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean listening = true;
     private volatile Thread listener;
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> inFlightByAgency =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger totalInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean kicked = new java.util.concurrent.atomic.AtomicBoolean();
+    private final ExecutorService kicker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "webhook-dispatch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final int perAgency;
+    private final int maxInFlight;
     private final ExecutorService recorder = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "webhook-recorder");
         t.setDaemon(true);
@@ -77,6 +90,8 @@ public class WebhookDispatcher {
                              Outbox outbox, com.fasterxml.jackson.databind.ObjectMapper mapper,
                              Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
                              @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
+                             @ConfigProperty(name = "relais.webhooks.in-flight-per-agency", defaultValue = "10") int perAgency,
+                             @ConfigProperty(name = "relais.webhooks.max-in-flight", defaultValue = "200") int maxInFlight,
                              @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
                              @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
                              @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
@@ -88,6 +103,8 @@ public class WebhookDispatcher {
         this.directory = directory;
         this.schedule = schedule;
         this.resolver = resolver;
+        this.perAgency = perAgency;
+        this.maxInFlight = maxInFlight;
         this.outbox = outbox;
         this.mapper = mapper;
         this.allowLoopback = allowLoopback;
@@ -172,7 +189,7 @@ public class WebhookDispatcher {
 
     private void dispatchRounds() {
         try {
-            // a full batch means more are due: claim again at once instead of waiting for the next tick
+            // claim again at once while there is work and room, instead of waiting for the next tick
             List<Due> due;
             int rounds = 0;
             do {
@@ -180,30 +197,65 @@ public class WebhookDispatcher {
                 for (Due d : due) {
                     send(d);
                 }
-            } while (due.size() == BATCH && ++rounds < 20);
+            } while (!due.isEmpty() && ++rounds < 20);
         } catch (SQLException e) {
             Log.warnf("webhook dispatch postponed: %s", e.getMessage());
         }
     }
 
+    /**
+     * Due deliveries taken in turns between agencies: each agency's first due delivery, then each one's
+     * second, and so on, and never more of an agency than its room (the in-flight limit per agency, less
+     * what this instance has in flight for it). An agency's backlog or its hanging receivers thus fill
+     * its own room only, and another agency's delivery is claimed at the next dispatch. Candidates are
+     * read per webhook through the partial index (webhook_id, next_attempt_at), so a backlog is not scanned.
+     */
     private List<Due> claim() throws SQLException {
+        int free = maxInFlight - totalInFlight.get();
+        if (free <= 0) {
+            return List.of();
+        }
+        List<String> agencies = new ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
+        for (AgencyRecord a : directory.all()) {
+            int room = perAgency - inFlight(a.id()).get();
+            if (room > 0 && mayReceive(a)) {
+                agencies.add(a.id());
+                slots.add(room);
+            }
+        }
+        if (agencies.isEmpty()) {
+            return List.of();
+        }
         List<Due> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("select d.id, d.message_id, d.payload, d.attempts, w.url, w.agency_id, "
-                    + "w.id, w.data_key_id, w.secret_ct, w.previous_secret_ct, w.previous_secret_until from webhook_deliveries d "
-                    + "join webhooks w on w.id = d.webhook_id where d.status = 'PENDING' and d.next_attempt_at <= now() "
-                    + "and not w.paused and w.deleted_at is null order by d.next_attempt_at limit " + BATCH + " for update of d skip locked");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    UUID webhookId = rs.getObject(7, UUID.class);
-                    DataKey key = cipher.dataKey(c, rs.getObject(8, UUID.class));
-                    String secret = key.decrypt(Webhook.TABLE, webhookId, "secret", rs.getString(9)).orElse(null);
-                    java.sql.Timestamp until = rs.getTimestamp(11);
-                    String previous = until != null && until.toInstant().isAfter(Instant.now())
-                            ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10)).orElse(null) : null;
-                    due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
-                            rs.getString(6), secret, previous, webhookId));
+            try (PreparedStatement ps = c.prepareStatement("with room (agency_id, slots) as (select * from unnest(?::text[], ?::int[])), "
+                    + "candidates as (select x.id, w.agency_id, x.next_attempt_at, r.slots from room r "
+                    + "join webhooks w on w.agency_id = r.agency_id and not w.paused and w.deleted_at is null "
+                    + "cross join lateral (select d.id, d.next_attempt_at from webhook_deliveries d where d.webhook_id = w.id "
+                    + "and d.status = 'PENDING' and d.next_attempt_at <= now() order by d.next_attempt_at limit r.slots) x), "
+                    + "turns as (select id, slots, row_number() over (partition by agency_id order by next_attempt_at, id) as turn "
+                    + "from candidates) "
+                    + "select d.id, d.message_id, d.payload, d.attempts, w.url, w.agency_id, "
+                    + "w.id, w.data_key_id, w.secret_ct, w.previous_secret_ct, w.previous_secret_until from turns t "
+                    + "join webhook_deliveries d on d.id = t.id join webhooks w on w.id = d.webhook_id "
+                    + "where t.turn <= t.slots and d.status = 'PENDING' and d.next_attempt_at <= now() "
+                    + "order by t.turn, d.next_attempt_at limit ? for update of d skip locked")) {
+                ps.setArray(1, c.createArrayOf("text", agencies.toArray()));
+                ps.setArray(2, c.createArrayOf("integer", slots.toArray()));
+                ps.setInt(3, Math.min(BATCH, free));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        UUID webhookId = rs.getObject(7, UUID.class);
+                        DataKey key = cipher.dataKey(c, rs.getObject(8, UUID.class));
+                        String secret = key.decrypt(Webhook.TABLE, webhookId, "secret", rs.getString(9)).orElse(null);
+                        java.sql.Timestamp until = rs.getTimestamp(11);
+                        String previous = until != null && until.toInstant().isAfter(Instant.now())
+                                ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10)).orElse(null) : null;
+                        due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
+                                rs.getString(6), secret, previous, webhookId));
+                    }
                 }
             }
             try (PreparedStatement lease = c.prepareStatement(
@@ -216,7 +268,32 @@ public class WebhookDispatcher {
             }
             c.commit();
         }
+        for (Due d : due) {
+            inFlight(d.agencyId()).incrementAndGet();
+            totalInFlight.incrementAndGet();
+        }
         return due;
+    }
+
+    /** Whether the directory lets the agency's deliveries go out now. */
+    private boolean mayReceive(AgencyRecord agency) {
+        return true;
+    }
+
+    private java.util.concurrent.atomic.AtomicInteger inFlight(String agencyId) {
+        return inFlightByAgency.computeIfAbsent(agencyId, k -> new java.util.concurrent.atomic.AtomicInteger());
+    }
+
+    /** A claimed delivery is settled: its room is free again, so what waited for it is claimed now. */
+    private void settled(Due d) {
+        inFlight(d.agencyId()).decrementAndGet();
+        totalInFlight.decrementAndGet();
+        if (kicked.compareAndSet(false, true)) {
+            kicker.execute(() -> {
+                kicked.set(false);
+                dispatch();
+            });
+        }
     }
 
     /**
@@ -339,6 +416,8 @@ public class WebhookDispatcher {
                 c.commit();
             } catch (SQLException e) {
                 Log.warnf("webhook delivery %s outcome not recorded (%s); it will be sent again after its lease", d.id(), e.getMessage());
+            } finally {
+                settled(d);
             }
         });
     }

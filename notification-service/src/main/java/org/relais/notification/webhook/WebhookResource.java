@@ -58,7 +58,7 @@ public class WebhookResource {
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "registerWebhook", summary = "Register a webhook; the secret is shown this once")
     @APIResponse(responseCode = "201", description = "Registered, with its secret", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WebhookViews.View.class)))
-    @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type")
+    @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type, or the agency's webhook limit reached (limit in the problem)")
     public Uni<Response> register(@Valid @NotNull WebhookViews.Create body) {
         CallerContext caller = agency();
         return service.validate(body, caller).chain(() -> Panache.withTransaction(() -> service.register(body, caller)))

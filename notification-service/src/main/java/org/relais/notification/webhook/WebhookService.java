@@ -45,14 +45,17 @@ public class WebhookService {
     private final ObjectMapper mapper;
     private final boolean allowLoopback;
     private final TargetResolver resolver;
+    private final int maxPerAgency;
 
     public WebhookService(FieldCipher cipher, AgencyDirectory directory, ObjectMapper mapper, TargetResolver resolver,
-                          @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback) {
+                          @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
+                          @ConfigProperty(name = "relais.webhooks.max-per-agency", defaultValue = "20") int maxPerAgency) {
         this.cipher = cipher;
         this.directory = directory;
         this.mapper = mapper;
         this.allowLoopback = allowLoopback;
         this.resolver = resolver;
+        this.maxPerAgency = maxPerAgency;
     }
 
     public Uni<WebhookViews.View> register(WebhookViews.Create in, CallerContext caller) {
@@ -66,11 +69,31 @@ public class WebhookService {
         w.description = in.description();
         w.createdAt = now;
         w.updatedAt = now;
-        return cipher.newDataKey().chain(key -> {
+        return withinQuota(caller.agencyId()).chain(() -> cipher.newDataKey()).chain(key -> {
             w.dataKeyId = key.id();
             w.secretCt = key.encrypt(Webhook.TABLE, w.id, "secret", secret);
             return w.persist().replaceWith(view(w, secret));
         });
+    }
+
+    /**
+     * Inside the registration's transaction: the agency's registrations are serialized (an advisory lock
+     * on the agency), so two concurrent ones cannot both take the last place.
+     */
+    private Uni<Void> withinQuota(String agencyId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("select count(*) from (select pg_advisory_xact_lock(hashtext(?1))) lock", Long.class)
+                        .setParameter(1, "webhooks:" + agencyId).getSingleResult()
+                        .chain(() -> s.createNativeQuery("select count(*) from webhooks where agency_id = ?1 and deleted_at is null", Long.class)
+                                .setParameter(1, agencyId).getSingleResult()))
+                .map(count -> {
+                    if (count >= maxPerAgency) {
+                        throw new ProblemException(new org.relais.blocks.problem.Problem(org.relais.blocks.problem.ProblemType.VALIDATION, 422,
+                                "The agency has " + maxPerAgency + " webhooks, the most it may register; delete one first")
+                                .with("limit", maxPerAgency)
+                                .with("errors", List.of(new FieldError("", "the agency's limit of " + maxPerAgency + " webhooks is reached"))));
+                    }
+                    return null;
+                });
     }
 
     public Uni<List<WebhookViews.View>> list(CallerContext caller) {
