@@ -174,7 +174,7 @@ public class GatewayProxy {
                 return;
             }
             HttpClientRequest out = ar.result();
-            copyHeaders(req.headers(), out.headers());
+            requestHeaders(req.headers(), out.headers());
             String forwardedFor = req.headers().get("X-Forwarded-For");
             String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
             out.putHeader("X-Forwarded-For", forwardedFor == null ? remote : forwardedFor + ", " + remote);
@@ -202,10 +202,13 @@ public class GatewayProxy {
             in.request().reset();
             return;
         }
+        // the status code only: with a reason phrase of its own Vert.x no longer knows a 304 as one (and frames it)
         resp.setStatusCode(in.statusCode());
-        resp.setStatusMessage(in.statusMessage());
-        copyHeaders(in.headers(), resp.headers());
-        if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+        responseHeaders(in.headers(), resp.headers());
+        if (in.statusCode() == 304 || in.statusCode() == 204 || rc.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
+            // no body follows: no framing for one either (a Content-Length here is taken by some clients as a body to wait for)
+            resp.headers().remove(HttpHeaders.CONTENT_LENGTH);
+        } else if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
             resp.setChunked(true);
         }
         if (route.stream()) {
@@ -256,12 +259,31 @@ public class GatewayProxy {
         return m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : null;
     }
 
-    private static void copyHeaders(MultiMap from, MultiMap to) {
+    /** The client's headers for the backend, without hop-by-hop ones. */
+    private static void requestHeaders(MultiMap from, MultiMap to) {
         from.forEach(e -> {
-            if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name)) {
                 to.add(e.getKey(), e.getValue());
             }
         });
+    }
+
+    /**
+     * The backend's headers for the client, each name once: a header the gateway has already set (X-Request-Id,
+     * which the backend echoes with the same value) is not added a second time; any other the backend's replaces.
+     */
+    private static void responseHeaders(MultiMap from, MultiMap to) {
+        for (String name : from.names()) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (HOP_BY_HOP.contains(lower)) {
+                continue;
+            }
+            if (lower.equals(RequestCorrelation.REQUEST_ID.toLowerCase(Locale.ROOT)) && to.contains(name)) {
+                continue;
+            }
+            to.set(name, from.getAll(name));
+        }
     }
 
     private void unauthorized(RoutingContext rc) {

@@ -61,6 +61,17 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
 
     private static void handle(String name, HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
+        String requestId = ex.getRequestHeaders().getFirst("X-Request-Id");
+        if (requestId != null) {
+            ex.getResponseHeaders().add("X-Request-Id", requestId); // as the services echo it
+        }
+        if (path.endsWith("/not-modified")) {
+            ex.getResponseHeaders().add("ETag", "W/\"page-7\"");
+            ex.getResponseHeaders().add("Cache-Control", "private, no-cache");
+            ex.sendResponseHeaders(304, -1);
+            ex.close();
+            return;
+        }
         if (path.endsWith("/hang")) {
             hang(Duration.ofSeconds(30)); // a backend that never answers
             ex.close();

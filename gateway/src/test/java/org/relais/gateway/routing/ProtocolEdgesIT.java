@@ -1,0 +1,169 @@
+package org.relais.gateway.routing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.testkit.RelaisTestResource;
+import org.relais.testkit.TestTokens;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What goes over the wire through the gateway: each header once, a 304 without body framing. */
+@QuarkusTest
+@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+@QuarkusTestResource(BackendStubs.class)
+class ProtocolEdgesIT {
+
+    @Inject
+    AgencyDirectory directory;
+    @Inject
+    ObjectMapper mapper;
+
+    private final String caseworker = TestTokens.user("ngo-casa-ecoute", "ngo-caseworker", "caseworker");
+
+    @BeforeEach
+    void agencies() throws Exception {
+        directory.apply(AgencyRecord.of(mapper.readTree("{\"id\":\"ngo-casa-ecoute\",\"active\":true}")));
+    }
+
+    private static int port() {
+        return RestAssured.port;
+    }
+
+    /** One response read off the socket as bytes: its status line, its headers in order, and its body by its framing. */
+    record Raw(String statusLine, List<Map.Entry<String, String>> headers) {
+        List<String> all(String name) {
+            return headers.stream().filter(h -> h.getKey().equalsIgnoreCase(name)).map(Map.Entry::getValue).toList();
+        }
+
+        Map<String, Integer> counts() {
+            Map<String, Integer> counts = new HashMap<>();
+            headers.forEach(h -> counts.merge(h.getKey().toLowerCase(Locale.ROOT), 1, Integer::sum));
+            return counts;
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static Raw read(InputStream in) throws IOException {
+        String status = line(in);
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (String l = line(in); !l.isEmpty(); l = line(in)) {
+            int colon = l.indexOf(':');
+            headers.add(Map.entry(l.substring(0, colon).trim(), l.substring(colon + 1).trim()));
+        }
+        return new Raw(status, headers);
+    }
+
+    private String get(String path, String... extra) {
+        StringBuilder b = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port() + "\r\n")
+                .append("Authorization: Bearer ").append(caseworker).append("\r\n");
+        for (String h : extra) {
+            b.append(h).append("\r\n");
+        }
+        return b.append("\r\n").toString();
+    }
+
+    @Test
+    void a304ThroughTheGatewayHasNoBodyFramingAndEachHeaderOnce() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(get("/api/v1/referrals/not-modified", "If-None-Match: W/\"page-7\"", "X-Request-Id: sync-42")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Raw notModified = read(in);
+            assertTrue(notModified.statusLine().startsWith("HTTP/1.1 304"), notModified.statusLine());
+            assertEquals(List.of("sync-42"), notModified.all("X-Request-Id"));
+            assertEquals(List.of("W/\"page-7\""), notModified.all("ETag"));
+            assertEquals(List.of(), notModified.all("Transfer-Encoding"), () -> "headers: " + notModified.headers());
+            assertEquals(List.of(), notModified.all("Content-Length"), () -> "headers: " + notModified.headers());
+            notModified.counts().forEach((name, n) -> assertEquals(1, n, () -> name + " appears " + n + " times: " + notModified.headers()));
+            // the next response on the same connection starts right after the 304's headers: no stray body bytes
+            out.write(get("/api/v1/agencies").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Raw next = read(in);
+            assertTrue(next.statusLine().startsWith("HTTP/1.1 200"), () -> "after the 304: " + next.statusLine());
+            assertEquals(1, next.all("X-Request-Id").size(), () -> "headers: " + next.headers());
+            next.counts().forEach((name, n) -> assertEquals(1, n, () -> name + " appears " + n + " times: " + next.headers()));
+        }
+    }
+
+    @Test
+    void theJdkClientsSeeOneRequestIdAndA304() throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> notModified = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port() + "/api/v1/referrals/not-modified"))
+                .header("Authorization", "Bearer " + caseworker).header("If-None-Match", "W/\"page-7\"")
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(304, notModified.statusCode());
+        assertEquals(1, notModified.headers().allValues("x-request-id").size(), () -> notModified.headers().map().toString());
+        assertEquals("", notModified.body());
+        // and the connection it kept answers the next request
+        HttpResponse<String> ok = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/api/v1/agencies"))
+                .header("Authorization", "Bearer " + caseworker).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode());
+        assertEquals(1, ok.headers().allValues("x-request-id").size(), () -> ok.headers().map().toString());
+
+        for (int i = 0; i < 2; i++) { // the second over the connection the first left in the keep-alive cache
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port() + "/api/v1/referrals/not-modified")
+                    .toURL().openConnection();
+            c.setRequestProperty("Authorization", "Bearer " + caseworker);
+            c.setRequestProperty("If-None-Match", "W/\"page-7\"");
+            c.setReadTimeout(10_000);
+            assertEquals(304, c.getResponseCode());
+            assertEquals(1, c.getHeaderFields().get("X-Request-Id").size(), () -> c.getHeaderFields().toString());
+            try (InputStream body = c.getInputStream()) {
+                assertEquals(0, body.readAllBytes().length);
+            }
+        }
+    }
+
+    @Test
+    void theRequestIdIsOnceOnAnAnswerAndOnAProblem() {
+        var ok = given().auth().oauth2(caseworker).header("X-Request-Id", "once-1").when().get("/api/v1/referrals");
+        assertEquals(List.of("once-1"), ok.headers().getValues("X-Request-Id"));
+        var refused = given().header("X-Request-Id", "once-2").when().get("/api/v1/referrals");
+        assertEquals(401, refused.statusCode());
+        assertEquals(List.of("once-2"), refused.headers().getValues("X-Request-Id"));
+        assertFalse(ok.headers().getValues("X-Request-Id").isEmpty());
+    }
+}
