@@ -38,8 +38,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The one door: checks the token and the route's permission (with the caller's agency's directory
  * entry), then streams the request to the service and the response back without buffering bodies,
- * over pooled connections, with {@code X-Forwarded-*}, {@code X-Request-Id} and {@code traceparent}
- * added and the {@code Authorization} header relayed so the service checks again. A service that is
+ * over pooled connections, with {@code X-Forwarded-*} (from the connection itself: a client's forwarding
+ * headers are dropped), {@code X-Request-Id} and {@code traceparent} added and the {@code Authorization}
+ * header relayed so the service checks again. A service that is
  * down answers 503, one that stays silent past the timeout 504; live streams have no timeout and are
  * closed when the caller's token expires.
  */
@@ -175,9 +176,9 @@ public class GatewayProxy {
             }
             HttpClientRequest out = ar.result();
             requestHeaders(req.headers(), out.headers());
-            String forwardedFor = req.headers().get("X-Forwarded-For");
+            // the connection's own peer: what a client claims in forwarding headers is dropped, never passed on
             String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-            out.putHeader("X-Forwarded-For", forwardedFor == null ? remote : forwardedFor + ", " + remote);
+            out.putHeader("X-Forwarded-For", remote);
             out.putHeader("X-Forwarded-Proto", req.scheme());
             if (req.authority() != null) {
                 out.putHeader("X-Forwarded-Host", req.authority().toString());
@@ -259,11 +260,11 @@ public class GatewayProxy {
         return m.matches() ? m.group(1).toLowerCase(Locale.ROOT) : null;
     }
 
-    /** The client's headers for the backend, without hop-by-hop ones. */
+    /** The client's headers for the backend, without hop-by-hop ones and without any forwarding claim of the client's. */
     private static void requestHeaders(MultiMap from, MultiMap to) {
         from.forEach(e -> {
             String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(name)) {
+            if (!HOP_BY_HOP.contains(name) && !name.equals("forwarded") && !name.startsWith("x-forwarded-")) {
                 to.add(e.getKey(), e.getValue());
             }
         });

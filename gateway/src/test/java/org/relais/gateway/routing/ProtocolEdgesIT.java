@@ -32,11 +32,13 @@ import java.util.Locale;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What goes over the wire through the gateway: each header once, a 304 without body framing. */
+/** What goes over the wire through the gateway: each header once, a 304 without body framing, forwarding headers of its own. */
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
 @QuarkusTestResource(BackendStubs.class)
@@ -155,6 +157,25 @@ class ProtocolEdgesIT {
                 assertEquals(0, body.readAllBytes().length);
             }
         }
+    }
+
+    @Test
+    void aClientsForwardingHeadersAreDroppedAndTheGatewaySetsItsOwn() {
+        given().auth().oauth2(caseworker)
+                .header("X-Forwarded-For", "203.0.113.9")
+                .header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "evil.example")
+                .header("X-Forwarded-Port", "443")
+                .header("X-Forwarded-Prefix", "/evil")
+                .header("Forwarded", "for=203.0.113.9;proto=https;host=evil.example")
+                .when().get("/api/v1/referrals")
+                .then().statusCode(200)
+                .body("headers.x-forwarded-for", equalTo("127.0.0.1"))
+                .body("headers.x-forwarded-proto", equalTo("http"))
+                .body("headers.x-forwarded-host", equalTo(URI.create(RestAssured.baseURI).getHost() + ":" + port()))
+                .body("headers.x-forwarded-port", nullValue())
+                .body("headers.x-forwarded-prefix", nullValue())
+                .body("headers.forwarded", nullValue());
     }
 
     @Test
