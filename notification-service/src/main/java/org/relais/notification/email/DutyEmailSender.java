@@ -11,6 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.outbox.Outbox;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.blocks.security.Permission;
+import org.relais.notification.PushGate;
 import org.relais.notification.inbox.Texts;
 
 import java.sql.Connection;
@@ -42,7 +46,13 @@ public class DutyEmailSender {
     private final Outbox outbox;
     private final ObjectMapper mapper;
 
-    public DutyEmailSender(AgroalDataSource dataSource, Mailer mailer, Texts texts, Outbox outbox, ObjectMapper mapper) {
+    private final AgencyDirectory directory;
+    private final PushGate gate;
+
+    public DutyEmailSender(AgroalDataSource dataSource, Mailer mailer, Texts texts, Outbox outbox, ObjectMapper mapper,
+                           AgencyDirectory directory, PushGate gate) {
+        this.directory = directory;
+        this.gate = gate;
         this.dataSource = dataSource;
         this.mailer = mailer;
         this.texts = texts;
@@ -72,21 +82,37 @@ public class DutyEmailSender {
                        int attempts, String type) {
     }
 
+    /**
+     * Sends what is due for the agencies the directory lets be told now ({@link PushGate}): the e-mails of
+     * a suspended agency, or of one whose entry narrows {@code notification:read} away, stay PENDING and
+     * unattempted until it is restored.
+     */
     int sendBatch() throws SQLException {
+        List<String> open = directory.all().stream().filter(a -> PushGate.open(a, Permission.NOTIFICATION_READ))
+                .map(AgencyRecord::id).toList();
+        if (open.isEmpty()) {
+            return 0;
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             List<Due> due = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("select d.id, d.to_address, d.language, n.template_key, n.params, n.agency_id, "
                     + "n.id, d.attempts, n.type from email_deliveries d join notifications n on n.id = d.notification_id "
-                    + "where d.status = 'PENDING' and d.next_attempt_at <= now() order by d.next_attempt_at limit 20 "
-                    + "for update of d skip locked"); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getObject(7, UUID.class), rs.getInt(8), rs.getString(9)));
+                    + "where d.status = 'PENDING' and d.next_attempt_at <= now() and n.agency_id = any(?) "
+                    + "order by d.next_attempt_at limit 20 for update of d skip locked")) {
+                ps.setArray(1, c.createArrayOf("text", open.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                                rs.getString(6), rs.getObject(7, UUID.class), rs.getInt(8), rs.getString(9)));
+                    }
                 }
             }
             int sent = 0;
             for (Due d : due) {
+                if (!gate.open(d.agencyId(), Permission.NOTIFICATION_READ)) {
+                    continue; // suspended or narrowed since the claim: left as it was
+                }
                 Map<String, String> params = mapper.convertValue(readTree(d.params()), new TypeReference<Map<String, String>>() { });
                 Texts.Rendered text = texts.render(d.templateKey(), d.language(), params);
                 try {

@@ -45,8 +45,15 @@ public class NotificationResource {
     private final JsonWebToken token;
     private final io.vertx.core.Vertx vertx;
 
+    private final org.relais.blocks.security.PermissionPolicy policy;
+    private final Duration recheckEvery;
+
     public NotificationResource(NotificationService service, Callers callers, LiveFeed feed, JsonWebToken token,
-                                io.vertx.core.Vertx vertx) {
+                                io.vertx.core.Vertx vertx, org.relais.blocks.security.PermissionPolicy policy,
+                                @org.eclipse.microprofile.config.inject.ConfigProperty(name = "relais.notifications.stream-recheck-every",
+                                        defaultValue = "1s") Duration recheckEvery) {
+        this.policy = policy;
+        this.recheckEvery = recheckEvery;
         this.vertx = vertx;
         this.service = service;
         this.callers = callers;
@@ -116,7 +123,14 @@ public class NotificationResource {
         });
         Multi<OutboundSseEvent> heartbeats = Multi.createFrom().ticks().every(HEARTBEAT)
                 .map(t -> sse.newEventBuilder().comment("heartbeat").build());
-        return Multi.createBy().merging().streams(events, heartbeats).select().first(untilExpiry);
+        // the directory is asked before every item and at each recheck: a suspension, or an entry that
+        // narrows notification:read away, ends the stream at once, and nothing is pushed after it
+        OutboundSseEvent recheck = sse.newEventBuilder().comment("recheck").build();
+        Multi<OutboundSseEvent> rechecks = Multi.createFrom().ticks().every(recheckEvery).map(t -> recheck);
+        return Multi.createBy().merging().streams(events, heartbeats, rechecks)
+                .select().first(e -> policy.allows(caller, Permission.NOTIFICATION_READ))
+                .select().where(e -> e != recheck)
+                .select().first(untilExpiry);
     }
 
     /** Signals arrive on the listener's context; each read runs on a duplicated context of its own. */

@@ -56,6 +56,7 @@ public class WebhookDispatcher {
     private final AgencyDirectory directory;
     private final RetrySchedule schedule;
     private final TargetResolver resolver;
+    private final org.relais.notification.PushGate gate;
     private final Outbox outbox;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper;
     private final boolean allowLoopback;
@@ -86,7 +87,7 @@ public class WebhookDispatcher {
     });
 
     public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
-                             TargetResolver resolver,
+                             TargetResolver resolver, org.relais.notification.PushGate gate,
                              Outbox outbox, com.fasterxml.jackson.databind.ObjectMapper mapper,
                              Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
                              @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
@@ -103,6 +104,7 @@ public class WebhookDispatcher {
         this.directory = directory;
         this.schedule = schedule;
         this.resolver = resolver;
+        this.gate = gate;
         this.perAgency = perAgency;
         this.maxInFlight = maxInFlight;
         this.outbox = outbox;
@@ -277,7 +279,25 @@ public class WebhookDispatcher {
 
     /** Whether the directory lets the agency's deliveries go out now. */
     private boolean mayReceive(AgencyRecord agency) {
-        return true;
+        return org.relais.notification.PushGate.open(agency, org.relais.blocks.security.Permission.WEBHOOK_MANAGE);
+    }
+
+    /**
+     * The agency was suspended or lost webhook:manage since the claim: the delivery is handed back as
+     * it was (due, no attempt counted), and the claim passes over it until the directory allows it again.
+     */
+    private void hold(Due d) {
+        recorder.execute(() -> {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "update webhook_deliveries set next_attempt_at = now() where id = ? and status = 'PENDING'")) {
+                ps.setObject(1, d.id());
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                Log.warnf("held webhook delivery %s not handed back (%s); it is claimed again after its lease", d.id(), e.getMessage());
+            } finally {
+                settled(d);
+            }
+        });
     }
 
     private java.util.concurrent.atomic.AtomicInteger inFlight(String agencyId) {
@@ -301,6 +321,10 @@ public class WebhookDispatcher {
      * target whose DNS is slow holds up neither the dispatcher nor the other deliveries.
      */
     private void send(Due d) {
+        if (!gate.open(d.agencyId(), org.relais.blocks.security.Permission.WEBHOOK_MANAGE)) {
+            hold(d);
+            return;
+        }
         long started = System.nanoTime();
         URI uri = URI.create(d.url());
         if (d.secret() == null) {
@@ -325,6 +349,10 @@ public class WebhookDispatcher {
     }
 
     private void post(Due d, URI uri, InetAddress address, long started) {
+        if (!gate.open(d.agencyId(), org.relais.blocks.security.Permission.WEBHOOK_MANAGE)) {
+            hold(d); // the directory changed while the target was resolved
+            return;
+        }
         long timestamp = Instant.now().getEpochSecond();
         int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
         RequestOptions options = new RequestOptions()
