@@ -92,22 +92,66 @@ public class GatewayProxy {
 
     private void handle(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (path.startsWith("/api/v1/audit") || OWN_PATHS.contains(path) || path.startsWith("/api/v1/docs/")) {
-            rc.next(); // served by the gateway's own endpoints
+        if (OWN_PATHS.contains(path) || path.startsWith("/api/v1/docs/")) {
+            rc.next(); // the public API documents
             return;
         }
-        var route = RouteTable.resolve(rc.request().method(), path);
-        if (route.isEmpty()) {
+        boolean own = path.startsWith("/api/v1/audit"); // the gateway's own endpoints, which check permissions themselves
+        var route = own ? java.util.Optional.<RouteTable.Route>empty() : RouteTable.resolve(rc.request().method(), path);
+        if (!own && route.isEmpty()) {
             problem(rc, ProblemType.NOT_FOUND, 404, "No resource at this address");
             return;
         }
         rc.request().pause();
         Uni<SecurityIdentity> deferred = rc.get(QuarkusHttpUser.DEFERRED_IDENTITY_KEY);
-        deferred.subscribe().with(identity -> authorised(rc, route.get(), identity), failure -> {
+        deferred.subscribe().with(identity -> {
+            if (internalClient(rc, identity)) {
+                return;
+            }
+            if (own) {
+                rc.request().resume();
+                rc.next();
+                return;
+            }
+            authorised(rc, route.get(), identity);
+        }, failure -> {
             rc.request().resume();
-            unauthorized(rc);
+            if (own) {
+                rc.next(); // the endpoint answers its own 401
+            } else {
+                unauthorized(rc);
+            }
         });
     }
+
+    /**
+     * The services' own clients (the {@code internal} role, the relais-*-service clients) call the services
+     * directly; their tokens open the internal audit endpoints and every agency's records, so the public door
+     * refuses them outright, whatever the route. True when it refused.
+     */
+    private boolean internalClient(RoutingContext rc, SecurityIdentity identity) {
+        if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
+            return false;
+        }
+        CallerContext caller = identity.getAttribute(CallerContext.class.getName());
+        if (caller == null) {
+            caller = CallerContext.from(jwt);
+        }
+        boolean internal = caller.isInternal()
+                || (caller.clientId() != null && INTERNAL_CLIENTS.matcher(caller.clientId()).matches());
+        if (!internal) {
+            return false;
+        }
+        metrics.counter("relais.gateway.denials", "reason", "internal_client", "permission", "none").increment();
+        denials.denied("internal-client", caller.agencyId(), caller.username() != null ? caller.username() : caller.subject(),
+                recordId(rc.normalizedPath()));
+        rc.request().resume();
+        problem(rc, ProblemType.FORBIDDEN, 403,
+                "Tokens of the platform's internal service clients are not accepted here; they call the services directly");
+        return true;
+    }
+
+    private static final java.util.regex.Pattern INTERNAL_CLIENTS = java.util.regex.Pattern.compile("relais-([a-z]+-service|gateway)");
 
     private void authorised(RoutingContext rc, RouteTable.Route route, SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {

@@ -1,0 +1,78 @@
+package org.relais.gateway.routing;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.Method;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.testkit.RelaisTestResource;
+import org.relais.testkit.TestTokens;
+
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+/** Which tokens the public door takes. */
+@QuarkusTest
+@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
+@QuarkusTestResource(BackendStubs.class)
+class TokenEdgesIT {
+
+    @Inject
+    AgencyDirectory directory;
+    @Inject
+    ObjectMapper mapper;
+
+    @BeforeEach
+    void agencies() throws Exception {
+        directory.apply(AgencyRecord.of(mapper.readTree("{\"id\":\"ngo-casa-ecoute\",\"active\":true}")));
+    }
+
+    private record Call(Method method, String path) {
+    }
+
+    private static final List<Call> ROUTES = List.of(
+            new Call(Method.GET, "/api/v1/agencies"),
+            new Call(Method.GET, "/api/v1/agencies/ngo-casa-ecoute"),
+            new Call(Method.GET, "/api/v1/referrals?direction=received"),
+            new Call(Method.GET, "/api/v1/referrals/0193a0c2-0000-7000-8000-000000000001/history"),
+            new Call(Method.POST, "/api/v1/referrals"),
+            new Call(Method.GET, "/api/v1/cases"),
+            new Call(Method.GET, "/api/v1/cases/0193a0c2-0000-7000-8000-000000000002"),
+            new Call(Method.GET, "/api/v1/notifications"),
+            new Call(Method.GET, "/api/v1/notifications/stream"),
+            new Call(Method.GET, "/api/v1/webhooks"),
+            new Call(Method.GET, "/api/v1/audit/trail?referralId=0193a0c2-0000-7000-8000-000000000001"),
+            new Call(Method.GET, "/api/v1/audit/verify"));
+
+    @Test
+    void tokensOfTheInternalServiceClientsAreRefusedOnEveryRoute() {
+        List<String> internal = List.of(
+                TestTokens.serviceAccount(null, "relais-case-service", "internal"),
+                TestTokens.serviceAccount(null, "relais-gateway", "internal"),
+                // a service client's token without the role (a realm misconfigured) is still a service client's
+                TestTokens.serviceAccount(null, "relais-referral-service", "platform-auditor"),
+                // the role on another client: the role is what opens the internal endpoints
+                TestTokens.serviceAccount(null, "some-tool", "internal"));
+        for (String token : internal) {
+            for (Call call : ROUTES) {
+                given().auth().oauth2(token).contentType("application/json").body("{}")
+                        .when().request(call.method(), call.path())
+                        .then().statusCode(403).contentType("application/problem+json")
+                        .body("type", equalTo("https://relais.dev/problems/forbidden"))
+                        .body("detail", containsString("internal service clients"));
+            }
+        }
+        given().when().get("/q/metrics").then().body(containsString("reason=\"internal_client\""));
+        // an agency's own partner system goes through as before
+        given().auth().oauth2(TestTokens.serviceAccount("ngo-casa-ecoute", "ngo-system", "caseworker"))
+                .when().get("/api/v1/referrals").then().statusCode(200);
+    }
+}
