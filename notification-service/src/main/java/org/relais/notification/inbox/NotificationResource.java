@@ -21,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.smallrye.common.vertx.VertxContext;
 import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.relais.blocks.idempotency.Idempotent;
 import org.relais.blocks.paging.Page;
 import org.relais.blocks.paging.PageRequest;
 import org.relais.blocks.problem.ProblemException;
@@ -46,13 +47,15 @@ public class NotificationResource {
     private final io.vertx.core.Vertx vertx;
 
     private final org.relais.blocks.security.PermissionPolicy policy;
+    private final Idempotent idempotent;
     private final Duration recheckEvery;
 
     public NotificationResource(NotificationService service, Callers callers, LiveFeed feed, JsonWebToken token,
-                                io.vertx.core.Vertx vertx, org.relais.blocks.security.PermissionPolicy policy,
+                                io.vertx.core.Vertx vertx, org.relais.blocks.security.PermissionPolicy policy, Idempotent idempotent,
                                 @org.eclipse.microprofile.config.inject.ConfigProperty(name = "relais.notifications.stream-recheck-every",
                                         defaultValue = "1s") Duration recheckEvery) {
         this.policy = policy;
+        this.idempotent = idempotent;
         this.recheckEvery = recheckEvery;
         this.vertx = vertx;
         this.service = service;
@@ -80,15 +83,23 @@ public class NotificationResource {
     @PermissionsAllowed(Permission.NOTIFICATION_READ_CODE)
     @Operation(operationId = "markNotificationRead", summary = "Mark a notification read for the caller")
     @APIResponse(responseCode = "204", description = "Marked read")
+    @APIResponse(responseCode = "400", description = "A malformed Idempotency-Key")
     @APIResponse(responseCode = "404", description = "No such notification for the caller")
-    public Uni<Response> read(@PathParam("id") String id) {
+    @APIResponse(responseCode = "409", description = "A request with this Idempotency-Key is still being processed")
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another request (or by another reader)")
+    public Uni<Response> read(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String key) {
         UUID uuid;
         try {
             uuid = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
             throw ProblemException.notFound("Notification");
         }
-        return service.markRead(uuid, agencyCaller()).replaceWith(Response.noContent().build());
+        CallerContext caller = agencyCaller();
+        // keys are the agency's; the reader is part of the request, so a colleague's key is not replayed as one's own
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/notifications/" + id + "/read",
+                java.util.Map.of("reader", String.valueOf(caller.username())),
+                fresh -> service.markRead(uuid, caller).map(x -> new Idempotent.Outcome(uuid.toString(), 204, Response.noContent().build())),
+                replay -> Uni.createFrom().item(Response.status(replay.status()).build()));
     }
 
     @GET

@@ -189,6 +189,17 @@ public class WebhookDispatcher {
         }
     }
 
+    /** Secrets kept for retried requests are forgotten when their Idempotency-Keys expire (24 hours). */
+    @Scheduled(every = "1h", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void forgetIssuedSecrets() {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "delete from webhook_secret_issues where created_at < now() - interval '24 hours'")) {
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            Log.warnf("issued webhook secrets not purged yet: %s", e.getMessage());
+        }
+    }
+
     private void dispatchRounds() {
         try {
             // claim again at once while there is work and room, instead of waiting for the next tick

@@ -10,6 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -23,6 +24,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.relais.blocks.events.Topics;
+import org.relais.blocks.idempotency.Idempotent;
 import org.relais.blocks.inbox.EventConsumers;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
@@ -43,10 +45,12 @@ public class WebhookResource {
 
     private final WebhookService service;
     private final Callers callers;
+    private final Idempotent idempotent;
 
-    public WebhookResource(WebhookService service, Callers callers) {
+    public WebhookResource(WebhookService service, Callers callers, Idempotent idempotent) {
         this.service = service;
         this.callers = callers;
+        this.idempotent = idempotent;
     }
 
     void start(@Observes StartupEvent event, EventConsumers consumers) {
@@ -56,13 +60,18 @@ public class WebhookResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
-    @Operation(operationId = "registerWebhook", summary = "Register a webhook; the secret is shown this once")
+    @Operation(operationId = "registerWebhook", summary = "Register a webhook; the secret is shown this once (and to a retry with the same Idempotency-Key)")
     @APIResponse(responseCode = "201", description = "Registered, with its secret", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WebhookViews.View.class)))
-    @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type, or the agency's webhook limit reached (limit in the problem)")
-    public Uni<Response> register(@Valid @NotNull WebhookViews.Create body) {
+    @APIResponse(responseCode = "409", description = "A request with this Idempotency-Key is still being processed")
+    @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type, the agency's webhook limit reached (limit in the problem), or the Idempotency-Key used with another body")
+    public Uni<Response> register(@Valid @NotNull WebhookViews.Create body, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
-        return service.validate(body, caller).chain(() -> Panache.withTransaction(() -> service.register(body, caller)))
-                .map(v -> Response.created(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build());
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks", body,
+                fresh -> service.validate(body, caller).chain(() -> service.register(body, caller, fresh != null))
+                        .map(issued -> new Idempotent.Outcome(String.valueOf(issued.issueId()), 201, Response.created(
+                                URI.create("/api/v1/webhooks/" + issued.view().id())).entity(issued.view()).build())),
+                replay -> service.reissued(UUID.fromString(replay.resourceId()), caller).map(v -> Response.status(replay.status())
+                        .location(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build()));
     }
 
     @GET
@@ -88,11 +97,20 @@ public class WebhookResource {
     @POST
     @Path("/{id}/rotate-secret")
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
-    @Operation(operationId = "rotateWebhookSecret", summary = "A new secret; the old one keeps signing for 24 hours")
-    @APIResponse(responseCode = "200", description = "The webhook with its new secret, shown this once")
-    public Uni<WebhookViews.View> rotate(@PathParam("id") String id) {
+    @Operation(operationId = "rotateWebhookSecret", summary = "A new secret; the old one keeps signing for 24 hours. "
+            + "A retry with the same Idempotency-Key answers the same new secret and rotates nothing")
+    @APIResponse(responseCode = "200", description = "The webhook with its new secret, shown this once", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WebhookViews.View.class)))
+    @APIResponse(responseCode = "400", description = "A malformed Idempotency-Key")
+    @APIResponse(responseCode = "409", description = "A request with this Idempotency-Key is still being processed")
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another request")
+    public Uni<Response> rotate(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
-        return Panache.withTransaction(() -> service.rotate(uuid(id), caller));
+        UUID webhookId = uuid(id);
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks/" + id + "/rotate-secret", null,
+                fresh -> service.rotate(webhookId, caller, fresh != null)
+                        .map(issued -> new Idempotent.Outcome(String.valueOf(issued.issueId()), 200, Response.ok(issued.view()).build())),
+                replay -> service.reissued(UUID.fromString(replay.resourceId()), caller)
+                        .map(v -> Response.status(replay.status()).entity(v).build()));
     }
 
     @DELETE
@@ -120,9 +138,18 @@ public class WebhookResource {
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
     @Operation(operationId = "retryWebhookDelivery", summary = "Send a delivery again now (same webhook-id)")
     @APIResponse(responseCode = "204", description = "Queued")
-    public Uni<Response> retry(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId) {
+    @APIResponse(responseCode = "400", description = "A malformed Idempotency-Key")
+    @APIResponse(responseCode = "409", description = "The delivery was already DELIVERED, or a request with this Idempotency-Key is still being processed")
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another request")
+    public Uni<Response> retry(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId,
+                               @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
-        return Panache.withTransaction(() -> service.retry(uuid(id), uuid(deliveryId), caller)).replaceWith(Response.noContent().build());
+        UUID webhookId = uuid(id);
+        UUID delivery = uuid(deliveryId);
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks/" + id + "/deliveries/" + deliveryId + "/retry", null,
+                fresh -> service.retry(webhookId, delivery, caller)
+                        .map(x -> new Idempotent.Outcome(delivery.toString(), 204, Response.noContent().build())),
+                replay -> Uni.createFrom().item(Response.status(replay.status()).build()));
     }
 
     private CallerContext agency() {

@@ -58,7 +58,14 @@ public class WebhookService {
         this.maxPerAgency = maxPerAgency;
     }
 
-    public Uni<WebhookViews.View> register(WebhookViews.Create in, CallerContext caller) {
+    /** A secret shown once, and the record that lets a retry under the same Idempotency-Key show it again (null without a key). */
+    public record Issued(WebhookViews.View view, UUID issueId) {
+    }
+
+    static final String ISSUES = "webhook_secret_issues";
+
+    /** Registers a webhook; with {@code keep}, the secret is also kept encrypted for a retried request. */
+    public Uni<Issued> register(WebhookViews.Create in, CallerContext caller, boolean keep) {
         Instant now = now();
         String secret = WebhookSigner.newSecret();
         Webhook w = new Webhook();
@@ -72,7 +79,7 @@ public class WebhookService {
         return withinQuota(caller.agencyId()).chain(() -> cipher.newDataKey()).chain(key -> {
             w.dataKeyId = key.id();
             w.secretCt = key.encrypt(Webhook.TABLE, w.id, "secret", secret);
-            return w.persist().replaceWith(view(w, secret));
+            return w.persistAndFlush().chain(() -> issue(w, key, secret, keep));
         });
     }
 
@@ -136,16 +143,46 @@ public class WebhookService {
         });
     }
 
-    public Uni<WebhookViews.View> rotate(UUID id, CallerContext caller) {
-        return owned(id, caller).chain(w -> cipher.dataKey(w.dataKeyId).map(key -> {
+    /** A new secret; the current one keeps signing for 24 hours. With {@code keep}, kept encrypted for a retried request. */
+    public Uni<Issued> rotate(UUID id, CallerContext caller, boolean keep) {
+        return owned(id, caller).chain(w -> cipher.dataKey(w.dataKeyId).chain(key -> {
             String secret = WebhookSigner.newSecret();
             w.previousSecretCt = key.encrypt(Webhook.TABLE, w.id, "previousSecret",
                     key.decrypt(Webhook.TABLE, w.id, "secret", w.secretCt).orElseThrow());
             w.previousSecretUntil = now().plus(ROTATION_OVERLAP);
             w.secretCt = key.encrypt(Webhook.TABLE, w.id, "secret", secret);
             w.updatedAt = now();
-            return view(w, secret);
+            return Panache.getSession().chain(s -> s.flush()).chain(() -> issue(w, key, secret, keep));
         }));
+    }
+
+    private Uni<Issued> issue(Webhook w, org.relais.blocks.crypto.DataKey key, String secret, boolean keep) {
+        if (!keep) {
+            return Uni.createFrom().item(new Issued(view(w, secret), null));
+        }
+        UUID issueId = Uuids.v7();
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into webhook_secret_issues (id, webhook_id, secret_ct, created_at) values (?1, ?2, ?3, ?4)")
+                .setParameter(1, issueId).setParameter(2, w.id)
+                .setParameter(3, key.encrypt(ISSUES, issueId, "secret", secret))
+                .setParameter(4, OffsetDateTime.now(ZoneOffset.UTC)).executeUpdate())
+                .map(n -> new Issued(view(w, secret), issueId));
+    }
+
+    /** The answer to a retried registration or rotation: the webhook as it is now, with the secret that request issued. */
+    @SuppressWarnings("unchecked")
+    public Uni<WebhookViews.View> reissued(UUID issueId, CallerContext caller) {
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select webhook_id, secret_ct from webhook_secret_issues where id = ?1", Object[].class)
+                .setParameter(1, issueId).getResultList())
+                .chain(rows -> {
+                    if (rows.isEmpty()) {
+                        throw ProblemException.notFound("Webhook");
+                    }
+                    Object[] row = ((List<Object[]>) (List<?>) rows).get(0);
+                    return owned((UUID) row[0], caller).chain(w -> cipher.dataKey(w.dataKeyId)
+                            .map(key -> view(w, key.decrypt(ISSUES, issueId, "secret", (String) row[1]).orElse(null))));
+                }));
     }
 
     public Uni<Void> delete(UUID id, CallerContext caller) {
@@ -180,16 +217,22 @@ public class WebhookService {
                         }))));
     }
 
+    /** Sends a delivery again now; one already DELIVERED is a 409 (its receiver has it). */
+    @SuppressWarnings("unchecked")
     public Uni<Void> retry(UUID id, UUID deliveryId, CallerContext caller) {
         return owned(id, caller).chain(w -> Panache.getSession().chain(s -> s.createNativeQuery(
-                        "update webhook_deliveries set status = 'PENDING', next_attempt_at = now() where id = ?1 and webhook_id = ?2")
-                .setParameter(1, deliveryId).setParameter(2, w.id).executeUpdate())
-                .map(n -> {
-                    if (n == 0) {
+                        "select status from webhook_deliveries where id = ?1 and webhook_id = ?2 for update", String.class)
+                .setParameter(1, deliveryId).setParameter(2, w.id).getResultList()
+                .chain(status -> {
+                    if (status.isEmpty()) {
                         throw ProblemException.notFound("Delivery");
                     }
-                    return null;
-                }));
+                    if ("DELIVERED".equals(status.get(0))) {
+                        throw ProblemException.illegalTransition("retry", "DELIVERED");
+                    }
+                    return s.createNativeQuery("update webhook_deliveries set status = 'PENDING', next_attempt_at = now() where id = ?1")
+                            .setParameter(1, deliveryId).executeUpdate();
+                }))).replaceWithVoid();
     }
 
     /** Inside the consumer's transaction: a delivery per subscribed webhook of an agency party to the event. */
