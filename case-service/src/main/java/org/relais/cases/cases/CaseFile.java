@@ -62,4 +62,12 @@ public class CaseFile extends PanacheEntityBase {
     public boolean open() {
         return "OPEN".equals(status);
     }
+
+    /**
+     * Whether the survivor's consent no longer holds at {@code now}: her data erased (withdrawn or expired and
+     * recorded), or past its {@code expiresAt} even before the job or the referral's withdrawal reached it.
+     */
+    public boolean consentLapsed(Instant now) {
+        return dataErasedAt != null || (consentExpiresAt != null && !consentExpiresAt.isAfter(now));
+    }
 }

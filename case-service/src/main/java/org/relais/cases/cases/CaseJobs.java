@@ -38,7 +38,8 @@ public class CaseJobs {
     Uni<?> onReferralEvent(CloudEvent event) {
         return switch (event.type()) {
             case "relais.referral.accepted" -> cases.openFromReferral(event);
-            case "relais.referral.consent-withdrawn" -> cases.eraseForReferral(UUID.fromString(event.subject()));
+            case "relais.referral.consent-withdrawn" -> cases.eraseForReferral(UUID.fromString(event.subject()),
+                    event.dataObject().path("reasonCode").asText(null));
             default -> Uni.createFrom().voidItem();
         };
     }
@@ -52,17 +53,24 @@ public class CaseJobs {
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void eraseExpiredConsents() {
         try {
-            int erased = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession()
-                    .chain(s -> s.createNativeQuery("select id from cases where referral_id is null and consent_expires_at <= now() "
-                            + "and data_erased_at is null order by consent_expires_at limit 100 for update skip locked", UUID.class)
-                            .getResultList())
-                    .chain(ids -> {
-                        Uni<Void> all = Uni.createFrom().voidItem();
-                        for (Object id : ids) {
-                            all = all.chain(() -> CaseFile.<CaseFile>findById((UUID) id).chain(c -> cases.erase(c, "consent-expired")));
-                        }
-                        return all.replaceWith(ids.size());
-                    })));
+            // reads already hide an expired consent's data; this records the expiry, however large the backlog
+            int erased = 0;
+            int n;
+            do {
+                n = VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(() -> Panache.getSession()
+                        .chain(s -> s.createNativeQuery("select id from cases where referral_id is null and consent_expires_at <= now() "
+                                + "and data_erased_at is null order by consent_expires_at limit " + BATCH + " for update skip locked",
+                                UUID.class).getResultList())
+                        .chain(ids -> {
+                            Uni<Void> all = Uni.createFrom().voidItem();
+                            for (Object id : ids) {
+                                all = all.chain(() -> CaseFile.<CaseFile>findById((UUID) id)
+                                        .chain(c -> cases.erase(c, "consent-expired")));
+                            }
+                            return all.replaceWith(ids.size());
+                        })));
+                erased += n;
+            } while (n == BATCH);
             if (erased > 0) {
                 Log.infof("survivor data of %d walk-in case(s) erased: consent expired", erased);
             }
@@ -70,6 +78,8 @@ public class CaseJobs {
             Log.warnf("expired consents not checked: %s", e.getClass().getSimpleName());
         }
     }
+
+    private static final int BATCH = 100;
 
     @Scheduled(every = "${relais.cases.details-retry-every:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)

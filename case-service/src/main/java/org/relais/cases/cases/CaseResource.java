@@ -127,7 +127,8 @@ public class CaseResource {
     @APIResponse(responseCode = "200", description = "The updated case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     @APIResponse(responseCode = "409", description = "The case is closed")
     @APIResponse(responseCode = "422", description = "The assignee is not a member of the agency")
-    public Uni<Response> assign(@PathParam("id") String id, @Valid @NotNull CaseViews.Assign body, @HeaderParam("If-Match") String ifMatch) {
+    public Uni<Response> assign(@PathParam("id") String id, @Valid @NotNull CaseViews.Assign body, @HeaderParam("If-Match") String ifMatch,
+                                @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
         UUID caseId = uuid(id);
         Uni<Void> assigneeChecked = io.quarkus.vertx.VertxContextSupport
@@ -141,9 +142,10 @@ public class CaseResource {
         // not the caller's case: 404 before anything is said about the assignee
         return Panache.withSession(() -> service.owned(caseId, caller, false)).replaceWithVoid()
                 .chain(() -> assigneeChecked)
-                .chain(() -> Panache.withTransaction(() -> checked(caseId, caller, ifMatch)
-                        .chain(() -> service.assign(caseId, body.assignee(), caller))))
-                .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
+                .chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/assign", body,
+                        fresh -> checked(caseId, caller, ifMatch).chain(() -> service.assign(caseId, body.assignee(), caller))
+                                .map(v -> caseOutcome(v)),
+                        replay -> replayCase(caseId, caller, replay)));
     }
 
     @POST
@@ -153,10 +155,15 @@ public class CaseResource {
     @Operation(operationId = "assessRisk", summary = "Record a risk assessment (all 24 answers; judgement may raise the level)")
     @APIResponse(responseCode = "201", description = "Recorded", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.AssessmentView.class)))
     @APIResponse(responseCode = "422", description = "An answer is missing or unknown")
-    public Uni<Response> assess(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAssessment body) {
+    public Uni<Response> assess(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAssessment body,
+                                @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
-        return Panache.withTransaction(() -> service.assess(uuid(id), body, caller))
-                .map(a -> Response.created(URI.create("/api/v1/cases/" + id + "/risk-assessments/" + a.id())).entity(a).build());
+        UUID caseId = uuid(id);
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/risk-assessments", body,
+                fresh -> service.assess(caseId, body, caller).map(a -> new Idempotent.Outcome(a.id().toString(), 201,
+                        Response.created(URI.create("/api/v1/cases/" + caseId + "/risk-assessments/" + a.id())).entity(a).build())),
+                replay -> Panache.withSession(() -> service.assessment(caseId, UUID.fromString(replay.resourceId()), caller))
+                        .map(a -> Response.status(replay.status()).entity(a).build()));
     }
 
     @POST
@@ -165,10 +172,17 @@ public class CaseResource {
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "addCaseAction", summary = "Add an action to the service plan")
     @APIResponse(responseCode = "201", description = "Added", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.ActionView.class)))
-    public Uni<Response> addAction(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAction body) {
+    public Uni<Response> addAction(@PathParam("id") String id, @Valid @NotNull CaseViews.NewAction body,
+                                   @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
-        return Panache.withTransaction(() -> service.addAction(uuid(id), body, caller))
-                .map(a -> Response.created(URI.create("/api/v1/cases/" + id + "/actions/" + a.id())).entity(a).build());
+        UUID caseId = uuid(id);
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/actions", body,
+                fresh -> service.addAction(caseId, body, caller).map(a -> new Idempotent.Outcome(a.id().toString(), 201,
+                        Response.created(URI.create("/api/v1/cases/" + caseId + "/actions/" + a.id())).entity(a).build())),
+                replay -> Panache.withTransaction(() -> service.owned(caseId, caller, false).chain(c -> service.view(c, caller)))
+                        .map(v -> Response.status(replay.status()).entity(v.actions().stream()
+                                .filter(a -> a.id().toString().equals(replay.resourceId())).findFirst()
+                                .orElseThrow(() -> ProblemException.notFound("Action"))).build()));
     }
 
     @POST
@@ -176,10 +190,14 @@ public class CaseResource {
     @PermissionsAllowed(Permission.CASE_WORK_CODE)
     @Operation(operationId = "completeCaseAction", summary = "Mark an action done")
     @APIResponse(responseCode = "200", description = "The updated case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
-    public Uni<Response> completeAction(@PathParam("id") String id, @PathParam("actionId") String actionId) {
+    public Uni<Response> completeAction(@PathParam("id") String id, @PathParam("actionId") String actionId,
+                                        @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
-        return Panache.withTransaction(() -> service.completeAction(uuid(id), uuid(actionId), caller))
-                .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
+        UUID caseId = uuid(id);
+        UUID action = uuid(actionId);
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/actions/" + action + "/complete", "",
+                fresh -> service.completeAction(caseId, action, caller).map(v -> caseOutcome(v)),
+                replay -> replayCase(caseId, caller, replay));
     }
 
     @POST
@@ -189,10 +207,23 @@ public class CaseResource {
     @Operation(operationId = "closeCase", summary = "Close the case; the originating referral follows")
     @APIResponse(responseCode = "200", description = "The closed case", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     @APIResponse(responseCode = "409", description = "Already closed")
-    public Uni<Response> close(@PathParam("id") String id, @Valid @NotNull CaseViews.Close body, @HeaderParam("If-Match") String ifMatch) {
+    public Uni<Response> close(@PathParam("id") String id, @Valid @NotNull CaseViews.Close body, @HeaderParam("If-Match") String ifMatch,
+                               @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
-        return Panache.withTransaction(() -> checked(uuid(id), caller, ifMatch).chain(() -> service.close(uuid(id), body, caller)))
-                .map(v -> Response.ok(v).tag(Versions.etag(v.version())).build());
+        UUID caseId = uuid(id);
+        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/close", body,
+                fresh -> checked(caseId, caller, ifMatch).chain(() -> service.close(caseId, body, caller)).map(v -> caseOutcome(v)),
+                replay -> replayCase(caseId, caller, replay));
+    }
+
+    /** A change whose answer is the updated case (200, ETag its version), remembered under the case's id. */
+    private static Idempotent.Outcome caseOutcome(CaseViews.CaseView v) {
+        return new Idempotent.Outcome(v.id().toString(), 200, Response.ok(v).tag(Versions.etag(v.version())).build());
+    }
+
+    /** The answer to a repeated request: the case as it is now (the change is not made twice). */
+    private Uni<Response> replayCase(UUID caseId, CallerContext caller, org.relais.blocks.idempotency.IdempotencyStore.Replay replay) {
+        return read(caseId, caller).map(v -> Response.status(replay.status()).entity(v).tag(Versions.etag(v.version())).build());
     }
 
     private Uni<Void> checked(UUID id, CallerContext caller, String ifMatch) {

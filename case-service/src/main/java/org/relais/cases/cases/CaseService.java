@@ -119,7 +119,7 @@ public class CaseService {
     public Uni<CaseView> createWalkIn(CaseViews.CreateCase in, CallerContext caller) {
         List<FieldError> errors = new ArrayList<>();
         boolean granted = Boolean.TRUE.equals(in.consent().granted());
-        List<String> scope = in.consent().scope() == null ? List.of() : in.consent().scope();
+        List<String> scope = in.consent().scope() == null ? List.of() : in.consent().scope().stream().map(Enum::name).toList();
         if (in.subject() != null) {
             if (!granted) {
                 errors.add(new FieldError("/subject", "must be absent without consent"));
@@ -135,9 +135,27 @@ public class CaseService {
         if (granted && (in.consent().recordedBy() == null || in.consent().method() == null)) {
             errors.add(new FieldError("/consent/recordedBy", "consent must say who recorded it and how"));
         }
+        if (in.consent().expiresAt() != null && !in.consent().expiresAt().isAfter(Instant.now())) {
+            errors.add(new FieldError("/consent/expiresAt", "must be in the future"));
+        }
+        if (in.consent().recordedAt() != null && in.consent().recordedAt().isAfter(Instant.now().plusSeconds(300))) {
+            errors.add(new FieldError("/consent/recordedAt", "must not be in the future"));
+        }
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
+        // a survivor the client names must be one this agency already serves (a case it owns); else a new one
+        Uni<Void> survivorChecked = in.survivorId() == null ? Uni.createFrom().voidItem()
+                : CaseFile.count("survivorId = ?1 and owningAgencyId = ?2", in.survivorId(), caller.agencyId()).map(n -> {
+                    if (n == 0) {
+                        throw ProblemException.invalid("/survivorId", "is not a survivor of a case of this agency");
+                    }
+                    return null;
+                });
+        return survivorChecked.chain(() -> openWalkIn(in, caller));
+    }
+
+    private Uni<CaseView> openWalkIn(CaseViews.CreateCase in, CallerContext caller) {
         Instant now = now();
         CaseFile c = new CaseFile();
         c.id = Uuids.v7();
@@ -145,7 +163,7 @@ public class CaseService {
         c.owningAgencyId = caller.agencyId();
         c.survivorId = in.survivorId() != null ? in.survivorId() : Uuids.v7();
         c.priority = in.priority().name();
-        c.services = mapper.valueToTree(in.services()).toString();
+        c.services = mapper.valueToTree(in.services().stream().distinct().map(Enum::name).toList()).toString();
         c.assignee = caller.isServiceAccount() ? null : caller.username();
         c.consent = mapper.valueToTree(in.consent()).toString();
         c.consentExpiresAt = in.consent().expiresAt();
@@ -178,7 +196,7 @@ public class CaseService {
 
     /** Inside a transaction: the view, decrypting (and auditing) survivor data for the owning agency. */
     public Uni<CaseView> view(CaseFile c, CallerContext caller) {
-        Uni<DataKey> key = c.dataKeyId == null || c.dataErasedAt != null ? cipher.dataKey(null) : cipher.dataKey(c.dataKeyId);
+        Uni<DataKey> key = c.dataKeyId == null || c.consentLapsed(Instant.now()) ? cipher.dataKey(null) : cipher.dataKey(c.dataKeyId);
         return key.chain(k -> CaseAction.<CaseAction>list("caseId = ?1 order by createdAt, id", c.id).chain(actions -> {
             Instant now = Instant.now();
             List<ActionView> views = new ArrayList<>();
@@ -271,6 +289,18 @@ public class CaseService {
         });
     }
 
+    /** One recorded assessment of a case the caller owns (what a repeated request is answered with). */
+    public Uni<CaseViews.AssessmentView> assessment(UUID caseId, UUID assessmentId, CallerContext caller) {
+        return owned(caseId, caller, false).chain(c -> RiskAssessment.<RiskAssessment>findById(assessmentId)).map(a -> {
+            if (a == null || !a.caseId.equals(caseId)) {
+                throw ProblemException.notFound("Risk assessment");
+            }
+            return new CaseViews.AssessmentView(a.id, a.score, CaseViews.Level.valueOf(a.level),
+                    a.professionalJudgement == null ? null : CaseViews.Level.valueOf(a.professionalJudgement), a.assessedAt,
+                    a.assessedBy);
+        });
+    }
+
     public Uni<CaseViews.AssessmentView> assess(UUID id, CaseViews.NewAssessment in, CallerContext caller) {
         List<FieldError> errors = new ArrayList<>();
         for (RiskQuestions.Question q : RiskQuestions.ALL) {
@@ -323,8 +353,9 @@ public class CaseService {
     public Uni<ActionView> addAction(UUID id, CaseViews.NewAction in, CallerContext caller) {
         return owned(id, caller, true).chain(c -> {
             requireOpen(c, "add an action to");
-            if (c.dataErasedAt != null) {
-                throw ProblemException.invalid("/description", "the survivor's data was erased: no description can be kept");
+            if (c.consentLapsed(Instant.now())) {
+                throw ProblemException.invalid("/description", "the survivor's consent was withdrawn or has expired: "
+                        + "no description can be kept");
             }
             Instant now = now();
             CaseAction a = new CaseAction();
@@ -375,7 +406,7 @@ public class CaseService {
             c.outcome = in.outcome().name();
             c.closedAt = now;
             c.updatedAt = now;
-            Uni<DataKey> key = c.dataErasedAt != null ? cipher.dataKey(null) : c.dataKeyId != null ? cipher.dataKey(c.dataKeyId)
+            Uni<DataKey> key = c.consentLapsed(now) ? cipher.dataKey(null) : c.dataKeyId != null ? cipher.dataKey(c.dataKeyId)
                     : cipher.newDataKey().invoke(k -> c.dataKeyId = k.id());
             return key.chain(k -> {
                 if (!k.destroyed()) {
@@ -389,9 +420,10 @@ public class CaseService {
     }
 
     /** Inside the consumer's transaction: the survivor withdrew consent; the case's data key is destroyed. */
-    public Uni<Void> eraseForReferral(UUID referralId) {
+    public Uni<Void> eraseForReferral(UUID referralId, String reasonCode) {
+        String why = "CONSENT_EXPIRED".equals(reasonCode) ? "consent-expired" : "consent-withdrawn";
         return CaseFile.<CaseFile>find("referralId", referralId).withLock(LockModeType.PESSIMISTIC_WRITE).firstResult()
-                .chain(c -> c == null || c.dataErasedAt != null ? Uni.createFrom().voidItem() : erase(c, "consent-withdrawn"));
+                .chain(c -> c == null || c.dataErasedAt != null ? Uni.createFrom().voidItem() : erase(c, why));
     }
 
     Uni<Void> erase(CaseFile c, String why) {

@@ -26,24 +26,38 @@ public final class CaseViews {
 
     public enum Priority { ROUTINE, URGENT, EMERGENCY }
 
+    /** The services of the agency directory (CONTRACT section 3). */
+    public enum ServiceType {
+        SHELTER, MEDICAL_CARE, FORENSIC_EXAM, PSYCHOSOCIAL_SUPPORT, LEGAL_AID, PROTECTION_ORDER, INVESTIGATION,
+        ECONOMIC_SUPPORT, CHILD_PROTECTION
+    }
+
+    public enum ConsentScope { IDENTITY, CONTACT, NARRATIVE }
+
+    public enum ConsentMethod { VERBAL, WRITTEN, ELECTRONIC }
+
     @Schema(name = "CaseSubject", description = "Survivor data, within the consent's scope")
-    public record Subject(@Size(max = 200) String fullName, Integer birthYear, List<String> languages, Map<String, Object> safeContact) {
+    public record Subject(@Size(max = 200) String fullName,
+                          @jakarta.validation.constraints.Min(1900) @jakarta.validation.constraints.Max(2100) Integer birthYear,
+                          @Size(max = 10) List<@NotNull @jakarta.validation.constraints.Pattern(regexp = "[a-z]{2,3}",
+                                  message = "must be an ISO 639 code") String> languages,
+                          @Size(max = 4) Map<@Size(max = 20) String, Object> safeContact) {
     }
 
     @Schema(name = "CaseConsent")
-    public record Consent(@NotNull Boolean granted, List<String> scope, String method, Instant recordedAt, String recordedBy,
-                          Boolean allowOnwardReferral, Instant expiresAt) {
+    public record Consent(@NotNull Boolean granted, @Size(max = 3) List<@NotNull ConsentScope> scope, ConsentMethod method,
+                          Instant recordedAt, @Size(max = 100) String recordedBy, Boolean allowOnwardReferral, Instant expiresAt) {
     }
 
     @Schema(name = "CreateCase", description = "A walk-in: the survivor came to the agency directly")
-    public record CreateCase(@Valid Subject subject, @NotNull @Valid Consent consent, Map<String, Object> incident,
-                             @NotNull Priority priority, @NotEmpty List<@NotBlank String> services, UUID survivorId) {
+    public record CreateCase(@Valid Subject subject, @NotNull @Valid Consent consent, @Size(max = 10) Map<@Size(max = 40) String, Object> incident,
+                             @NotNull Priority priority, @NotEmpty @Size(max = 9) List<@NotNull ServiceType> services, UUID survivorId) {
     }
 
     public record Assign(@NotBlank @Size(max = 100) String assignee) {
     }
 
-    public record NewAssessment(@NotNull Map<String, Boolean> answers, Level professionalJudgement) {
+    public record NewAssessment(@NotNull @Size(max = 24) Map<@Size(max = 8) String, Boolean> answers, Level professionalJudgement) {
     }
 
     public record NewAction(@NotNull ActionType type, @NotNull Instant dueAt, @NotBlank @Size(max = 5000) String description) {

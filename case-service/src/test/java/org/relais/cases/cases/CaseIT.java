@@ -103,7 +103,7 @@ class CaseIT {
     private String caseOf(String referralId) {
         return await().atMost(Duration.ofSeconds(30)).until(() -> given().auth().oauth2(supervisor).queryParam("limit", 200)
                 .when().get("/api/v1/cases").then().statusCode(200).extract().jsonPath()
-                .<String>getList("findAll { it.referralId == '" + referralId + "' }.id"), ids -> !ids.isEmpty()).get(0);
+                .<String>getList("items.findAll { it.referralId == '" + referralId + "' }.id"), ids -> !ids.isEmpty()).get(0);
     }
 
     private long casesOf(String referralId) throws Exception {
@@ -131,6 +131,89 @@ class CaseIT {
     private static String answers(int yes) {
         return IntStream.rangeClosed(1, 24).mapToObj(i -> "\"q" + i + "\": " + (i <= yes ? "true" : i == 24 ? "null" : "false"))
                 .collect(Collectors.joining(", ", "{", "}"));
+    }
+
+    @Test
+    void aReferredCaseWhoseConsentExpiredShowsNothingBeforeAnyWithdrawalArrives() throws Exception {
+        String referralId = Uuids.v7().toString();
+        java.time.Instant expiresAt = java.time.Instant.now().plusSeconds(8);
+        ReferralServiceStub.REFERRALS.put(referralId, """
+                {"id": "%s", "subject": {"fullName": "%s", "birthYear": 1990},
+                 "consent": {"granted": true, "scope": ["IDENTITY"], "method": "VERBAL", "expiresAt": "%s"}}"""
+                .formatted(referralId, CANARY, expiresAt));
+        publish(accepted(referralId, "ngo-caseworker"));
+        String id = caseOf(referralId);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(caseworker)
+                .when().get("/api/v1/cases/" + id).then().body("subject.fullName", equalTo(CANARY)));
+        await().atMost(Duration.ofSeconds(20)).until(() -> java.time.Instant.now().isAfter(expiresAt.plusMillis(200)));
+        // the referral-service has not announced anything: the case's own record of the expiry is enough
+        given().auth().oauth2(caseworker).when().get("/api/v1/cases/" + id).then().statusCode(200)
+                .body("subject", nullValue()).body(not(containsString(CANARY)));
+        given().auth().oauth2(supervisor).queryParam("limit", 200).when().get("/api/v1/cases").then().statusCode(200)
+                .body("items.find { it.id == '" + id + "' }.subject", nullValue());
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON)
+                .body("{\"type\": \"APPOINTMENT\", \"dueAt\": \"2030-01-01T10:00:00Z\", \"description\": \"" + CANARY + "\"}")
+                .when().post("/api/v1/cases/" + id + "/actions").then().statusCode(422)
+                .body("errors[0].field", equalTo("/description")).body(not(containsString(CANARY)));
+    }
+
+    @Test
+    void walkInBodiesAreBoundedAndTheirCodesValidated() {
+        String consent = "{\"granted\": true, \"scope\": [\"IDENTITY\"], \"method\": \"VERBAL\", \"recordedBy\": \"ngo-caseworker\"}";
+        String many = java.util.stream.IntStream.range(0, 50).mapToObj(i -> "\"SHELTER\"").collect(Collectors.joining(","));
+        for (String[] bad : new String[][] {
+                {"{\"consent\": " + consent + ", \"priority\": \"URGENT\", \"services\": [" + many + "]}", "/services"},
+                {"{\"consent\": " + consent.replace("VERBAL", "TELEPATHY") + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"]}", null},
+                {"{\"consent\": " + consent.replace("[\"IDENTITY\"]", "[\"EVERYTHING\"]") + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"]}", null},
+                {"{\"consent\": " + consent + ", \"priority\": \"URGENT\", \"services\": [\"FLYING\"]}", null},
+                {"{\"consent\": " + consent + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"], \"survivorId\": \""
+                        + java.util.UUID.randomUUID() + "\"}", "/survivorId"}}) {
+            var response = given().auth().oauth2(caseworker).contentType(ContentType.JSON).body(bad[0]).when().post("/api/v1/cases");
+            response.then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(400), equalTo(422)))
+                    .contentType(org.hamcrest.Matchers.containsString("application/problem+json"));
+            if (bad[1] != null) {
+                response.then().statusCode(422).body("errors.field", org.hamcrest.Matchers.hasItem(bad[1]));
+            }
+        }
+    }
+
+    @Test
+    void aRepeatedRequestWithItsIdempotencyKeyChangesNothingTwice() throws Exception {
+        String id = openCase();
+        String action = "{\"type\": \"FOLLOW_UP_CALL\", \"dueAt\": \"2030-01-01T10:00:00Z\", \"description\": \"call back\"}";
+        String key = "k-" + Uuids.v7();
+        String first = given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", key).body(action)
+                .when().post("/api/v1/cases/" + id + "/actions").then().statusCode(201).extract().path("id");
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", key).body(action)
+                .when().post("/api/v1/cases/" + id + "/actions").then().statusCode(201).body("id", equalTo(first));
+        String assessKey = "a-" + Uuids.v7();
+        String assessment = given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", assessKey)
+                .body("{\"answers\": " + answers(3) + "}").when().post("/api/v1/cases/" + id + "/risk-assessments")
+                .then().statusCode(201).extract().path("id");
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", assessKey)
+                .body("{\"answers\": " + answers(3) + "}").when().post("/api/v1/cases/" + id + "/risk-assessments")
+                .then().statusCode(201).body("id", equalTo(assessment));
+        String closeKey = "c-" + Uuids.v7();
+        String close = "{\"outcome\": \"SERVICES_DELIVERED\", \"summary\": \"done\"}";
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", closeKey).body(close)
+                .when().post("/api/v1/cases/" + id + "/close").then().statusCode(200).body("status", equalTo("CLOSED"));
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", closeKey).body(close)
+                .when().post("/api/v1/cases/" + id + "/close").then().statusCode(200).body("status", equalTo("CLOSED"));
+        given().auth().oauth2(caseworker).contentType(ContentType.JSON).header("Idempotency-Key", closeKey)
+                .body(close.replace("done", "other")).when().post("/api/v1/cases/" + id + "/close").then().statusCode(422);
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String[] q : new String[][] {{"case_actions", "case_id"}, {"risk_assessments", "case_id"}}) {
+                try (ResultSet rs = s.executeQuery("select count(*) from " + q[0] + " where " + q[1] + " = '" + id + "'")) {
+                    rs.next();
+                    assertEquals(1, rs.getLong(1), q[0]);
+                }
+            }
+            try (ResultSet rs = s.executeQuery("select count(*) from relais_outbox where aggregate_id = '" + id
+                    + "' and event_type = 'relais.case.closed'")) {
+                rs.next();
+                assertEquals(1, rs.getLong(1), "closed once");
+            }
+        }
     }
 
     @Test
