@@ -13,11 +13,16 @@ import org.relais.blocks.directory.AgencyRecord;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TestTokens;
 
+import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which tokens the public door takes. */
 @QuarkusTest
@@ -74,5 +79,26 @@ class TokenEdgesIT {
         // an agency's own partner system goes through as before
         given().auth().oauth2(TestTokens.serviceAccount("ngo-casa-ecoute", "ngo-system", "caseworker"))
                 .when().get("/api/v1/referrals").then().statusCode(200);
+    }
+
+    @Test
+    void aTokenWorksUntilItExpiresAndIsRefusedRightAfter() throws Exception {
+        String token = TestTokens.expiringIn(Duration.ofSeconds(3), "ngo-casa-ecoute", "ngo-caseworker", "caseworker");
+        long exp = mapper.readTree(Base64.getUrlDecoder().decode(token.split("\\.")[1])).get("exp").asLong() * 1000;
+        given().auth().oauth2(token).when().get("/api/v1/referrals").then().statusCode(200);
+        given().auth().oauth2(token).when().get("/api/v1/referrals").then().statusCode(200); // the verified-token cache's hit
+        AtomicLong lastAccepted = new AtomicLong();
+        await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            long before = System.currentTimeMillis();
+            int status = given().auth().oauth2(token).when().get("/api/v1/referrals").statusCode();
+            if (status == 200) {
+                lastAccepted.set(before);
+            }
+            return status == 401;
+        });
+        long refusedAt = System.currentTimeMillis();
+        assertTrue(lastAccepted.get() < exp, "never accepted once expired (last accepted " + (lastAccepted.get() - exp) + " ms after expiry)");
+        assertTrue(refusedAt - exp < 1_000, "refused right after the expiry, not after a grace period: " + (refusedAt - exp) + " ms");
+        given().auth().oauth2(token).when().get("/api/v1/referrals").then().statusCode(401).contentType("application/problem+json");
     }
 }
