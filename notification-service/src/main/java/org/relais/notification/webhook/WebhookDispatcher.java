@@ -62,6 +62,7 @@ public class WebhookDispatcher {
     private final boolean allowLoopback;
     private final Duration timeout;
     private final HttpClient http;
+    private final Vertx vertx;
     private final String jdbcUrl;
     private final String username;
     private final String password;
@@ -111,6 +112,10 @@ public class WebhookDispatcher {
         this.mapper = mapper;
         this.allowLoopback = allowLoopback;
         this.timeout = timeout;
+        this.vertx = vertx;
+        if (timeout.plus(resolver.timeout()).compareTo(LEASE) >= 0) {
+            throw new IllegalStateException("relais.webhooks.timeout plus resolve-timeout must stay under the delivery lease of " + LEASE);
+        }
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) Math.min(timeout.toMillis(), 5000))
                 .setMaxPoolSize(50).setKeepAlive(false));
     }
@@ -379,10 +384,35 @@ public class WebhookDispatcher {
                 .putHeader("webhook-id", d.messageId())
                 .putHeader("webhook-timestamp", Long.toString(timestamp))
                 .putHeader("webhook-signature", WebhookSigner.header(d.messageId(), timestamp, d.payload(), d.secret(), d.previousSecret()));
+        // the idle timeout alone lets a receiver that trickles bytes hold the attempt (and outlive its
+        // lease, then be sent twice): the whole exchange, from asking for a connection to the last byte
+        // of the answer, gets relais.webhooks.timeout, after which the request is reset and the attempt failed
+        java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<io.vertx.core.http.HttpClientRequest> inFlightRequest =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        long deadline = vertx.setTimer(timeout.toMillis(), t -> {
+            if (over.compareAndSet(false, true)) {
+                io.vertx.core.http.HttpClientRequest req = inFlightRequest.get();
+                if (req != null) {
+                    req.reset();
+                }
+                record(d, null, started, "TimeoutException");
+            }
+        });
         http.request(options)
-                .compose(req -> req.send(d.payload()))
+                .compose(req -> {
+                    inFlightRequest.set(req);
+                    if (over.get()) {
+                        req.reset();
+                    }
+                    return req.send(d.payload());
+                })
                 .compose(resp -> resp.body().map(b -> resp.statusCode()))
                 .onComplete(ar -> {
+                    if (!over.compareAndSet(false, true)) {
+                        return; // the deadline came first and recorded the attempt
+                    }
+                    vertx.cancelTimer(deadline);
                     if (ar.succeeded()) {
                         record(d, ar.result(), started, ar.result() >= 200 && ar.result() < 300 ? null : "HTTP " + ar.result());
                     } else {
