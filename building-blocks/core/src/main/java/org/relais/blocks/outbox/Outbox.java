@@ -20,10 +20,23 @@ public class Outbox {
 
     private final ObjectMapper mapper;
     private final AuditLog audit;
+    private final OutboxConfig config;
 
-    public Outbox(ObjectMapper mapper, AuditLog audit) {
+    public Outbox(ObjectMapper mapper, AuditLog audit, OutboxConfig config) {
         this.mapper = mapper;
         this.audit = audit;
+        this.config = config;
+    }
+
+    /** No event larger than the limit is ever written: Kafka can then never refuse one for its size. */
+    private void checkSize(CloudEvent event, String payload) {
+        int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > config.maxEventBytes()) {
+            throw new org.relais.blocks.problem.ProblemException(new org.relais.blocks.problem.Problem(
+                    org.relais.blocks.problem.ProblemType.TOO_LARGE, 413, "The change would produce a " + event.type()
+                    + " event of " + bytes + " bytes; the limit is " + config.maxEventBytes() + " bytes")
+                    .with("limit", config.maxEventBytes()));
+        }
     }
 
     /**
@@ -38,6 +51,7 @@ public class Outbox {
     public void append(java.sql.Connection connection, String topic, CloudEvent event, String actor,
                        Collection<String> relatedIds) throws java.sql.SQLException {
         String payload = event.toJson(mapper);
+        checkSize(event, payload);
         try (java.sql.PreparedStatement ps = connection.prepareStatement(
                 "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) values (?, ?, ?, ?, cast(? as jsonb))")) {
             ps.setObject(1, event.uuid());
@@ -54,6 +68,7 @@ public class Outbox {
         CloudEvent traced = event.traceparent() == null && MDC.get("traceparent") instanceof String tp
                 ? event.withTraceparent(tp) : event;
         String payload = traced.toJson(mapper);
+        checkSize(traced, payload);
         return Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) "
                                 + "values (?1, ?2, ?3, ?4, cast(cast(?5 as text) as jsonb))")

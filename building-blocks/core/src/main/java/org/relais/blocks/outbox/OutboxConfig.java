@@ -26,4 +26,12 @@ public interface OutboxConfig {
 
     @WithDefault("30s")
     Duration maxBackoff();
+
+    /**
+     * The largest event the outbox takes, in bytes of its JSON: a change whose event would be larger is
+     * refused (413) before anything commits. Well under what the broker and the producer accept (1 MiB by
+     * default), so that no event can be refused by Kafka for its size.
+     */
+    @WithDefault("262144")
+    int maxEventBytes();
 }

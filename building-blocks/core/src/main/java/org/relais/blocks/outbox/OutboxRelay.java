@@ -25,7 +25,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +63,7 @@ public class OutboxRelay {
     private final AtomicLong oldestAgeMillis = new AtomicLong();
     private final Counter published;
     private final Counter sendFailures;
+    private final Counter parked;
 
     private volatile boolean running;
     private volatile boolean leader;
@@ -86,6 +89,8 @@ public class OutboxRelay {
                 .baseUnit("seconds").description("Age of the oldest unpublished outbox row").register(registry);
         this.published = Counter.builder("relais.outbox.published").description("Events the relay published").register(registry);
         this.sendFailures = Counter.builder("relais.outbox.send.failures").description("Relay batches that failed to send").register(registry);
+        this.parked = Counter.builder("relais.outbox.parked")
+                .description("Events the broker refused for good, set aside in relais_outbox_parked").register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -251,12 +256,31 @@ public class OutboxRelay {
                     c.rollback();
                     return 0;
                 }
-                for (Future<RecordMetadata> ack : acks) {
+                Map<Long, Throwable> refused = new LinkedHashMap<>();
+                KafkaUnavailable unavailable = null;
+                for (int i = 0; i < acks.size(); i++) {
                     try {
-                        ack.get(config.maxBackoff().toMillis() + 60_000, TimeUnit.MILLISECONDS);
-                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                        throw new KafkaUnavailable(e.getCause() == null ? e.toString() : e.getCause().toString());
+                        acks.get(i).get(config.maxBackoff().toMillis() + 60_000, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (neverPublishable(e.getCause())) {
+                            refused.put(ids.get(i), e.getCause());
+                        } else if (unavailable == null) {
+                            unavailable = new KafkaUnavailable(e.getCause() == null ? e.toString() : e.getCause().toString());
+                        }
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        if (unavailable == null) {
+                            unavailable = new KafkaUnavailable(e.toString());
+                        }
                     }
+                }
+                if (!refused.isEmpty()) {
+                    // nothing of this batch is marked: the rows refused for good are set aside, the others go again
+                    c.rollback();
+                    park(c, refused);
+                    return config.batchSize();
+                }
+                if (unavailable != null) {
+                    throw unavailable;
                 }
                 afterSendHook.run();
                 try (PreparedStatement mark = c.prepareStatement(
@@ -274,6 +298,45 @@ public class OutboxRelay {
             }
         } catch (org.apache.kafka.common.KafkaException e) {
             throw new KafkaUnavailable(e.toString());
+        }
+    }
+
+    /** A refusal that sending again will not cure: the record itself is wrong for the broker. */
+    static boolean neverPublishable(Throwable cause) {
+        return cause instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                || cause instanceof org.apache.kafka.common.errors.RecordBatchTooLargeException
+                || cause instanceof org.apache.kafka.common.errors.InvalidTopicException
+                || cause instanceof org.apache.kafka.common.errors.SerializationException
+                || cause instanceof org.apache.kafka.common.InvalidRecordException;
+    }
+
+    /**
+     * Moves rows that can never be published into {@code relais_outbox_parked}, so the relay goes on with
+     * the rows behind them; an ERROR names each (event id, type, aggregate, the broker's reason), never
+     * its payload.
+     */
+    private void park(Connection c, Map<Long, Throwable> refused) throws SQLException {
+        try (PreparedStatement move = c.prepareStatement(
+                "with moved as (delete from relais_outbox where id = ? and published_at is null returning *) "
+                        + "insert into relais_outbox_parked (id, event_id, topic, aggregate_id, event_type, payload, created_at, error) "
+                        + "select id, event_id, topic, aggregate_id, event_type, payload, created_at, ? from moved "
+                        + "returning event_id, event_type, aggregate_id")) {
+            for (Map.Entry<Long, Throwable> e : refused.entrySet()) {
+                move.setLong(1, e.getKey());
+                move.setString(2, e.getValue().getClass().getName());
+                try (ResultSet rs = move.executeQuery()) {
+                    while (rs.next()) {
+                        parked.increment();
+                        Log.errorf("outbox relay: event %s (%s of %s) can never be published (%s); set aside in "
+                                + "relais_outbox_parked, the relay goes on", rs.getString(1), rs.getString(2), rs.getString(3),
+                                e.getValue().getClass().getSimpleName());
+                    }
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
         }
     }
 

@@ -14,6 +14,7 @@ public enum ProblemType {
     RATE_LIMITED("rate-limited", "Too many requests"),
     UNAVAILABLE("unavailable", "A service is unavailable"),
     CONFLICT("conflict", "The request conflicts with the current state"),
+    TOO_LARGE("too-large", "The request, or what it would produce, is larger than the limit"),
     INTERNAL("internal", "Internal error");
 
     private final String slug;

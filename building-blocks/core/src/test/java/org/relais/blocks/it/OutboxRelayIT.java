@@ -1,5 +1,8 @@
 package org.relais.blocks.it;
 
+import org.relais.blocks.events.CloudEvent;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.vertx.VertxContextSupport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
@@ -54,6 +57,10 @@ class OutboxRelayIT {
     OutboxConfig config;
     @Inject
     ObjectMapper mapper;
+    @Inject
+    org.relais.blocks.outbox.Outbox outbox;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry metrics;
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
 
@@ -93,6 +100,42 @@ class OutboxRelayIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A row the broker refuses for good (here one larger than any record the producer may send, written
+     * behind the outbox's own size check as a row from an older version or a broker with a lower limit
+     * would be) is set aside, and the rows behind it go out; the outbox itself refuses to write an event
+     * over its limit.
+     */
+    @Test
+    void aRowTheBrokerRefusesForGoodIsSetAsideAndTheRowsBehindItGoOut() throws Exception {
+        String agg = "poison-" + UUID.randomUUID();
+        UUID poisonId = UUID.randomUUID();
+        String huge = "{\"specversion\":\"1.0\",\"id\":\"" + poisonId + "\",\"type\":\"relais.test.note\",\"data\":{\"pad\":\""
+                + "x".repeat(1_600_000) + "\"}}";
+        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("insert into relais_outbox (event_id, topic, aggregate_id, "
+                + "event_type, payload) values (?, ?, ?, 'relais.test.note', cast(? as jsonb))")) {
+            ps.setObject(1, poisonId);
+            ps.setString(2, Topics.REFERRALS);
+            ps.setString(3, agg);
+            ps.setString(4, huge);
+            ps.executeUpdate();
+        }
+        String behind = write(agg, 1, false);
+        List<ConsumerRecord<String, String>> records = recordsOf(agg, 1);
+        assertEquals(List.of(behind), records.stream().map(this::eventId).toList());
+        await().atMost(Duration.ofSeconds(10)).until(() -> BlocksTestSupport.count(dataSource,
+                "select count(*) from relais_outbox_parked where event_id = '" + poisonId
+                        + "' and error like '%RecordTooLargeException'") == 1);
+        assertEquals(0, BlocksTestSupport.count(dataSource, "select count(*) from relais_outbox where event_id = '" + poisonId + "'"));
+        assertTrue(metrics.counter("relais.outbox.parked").count() >= 1);
+
+        CloudEvent tooBig = CloudEvent.of("/test", "relais.test.note", agg, "agency",
+                mapper.createObjectNode().put("pad", "y".repeat(config.maxEventBytes())));
+        Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, () -> VertxContextSupport.subscribeAndAwait(
+                () -> Panache.withTransaction(() -> outbox.append(Topics.REFERRALS, tooBig, "tester", List.of()))));
+        assertTrue(refused instanceof org.relais.blocks.problem.ProblemException p && p.problem().status == 413, refused.toString());
     }
 
     @Test
