@@ -52,7 +52,11 @@ public class CaseService {
     private final AuditLog audit;
     private final ObjectMapper mapper;
 
-    public CaseService(FieldCipher cipher, Outbox outbox, AuditLog audit, ObjectMapper mapper) {
+    private final org.relais.blocks.idempotency.IdempotencyStore idempotency;
+
+    public CaseService(FieldCipher cipher, Outbox outbox, AuditLog audit, ObjectMapper mapper,
+                       org.relais.blocks.idempotency.IdempotencyStore idempotency) {
+        this.idempotency = idempotency;
         this.cipher = cipher;
         this.outbox = outbox;
         this.audit = audit;
@@ -437,6 +441,13 @@ public class CaseService {
         return (keyId == null ? Uni.createFrom().voidItem() : cipher.destroy(keyId))
                 .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update case_actions set description_ct = null where case_id = ?1").setParameter(1, c.id).executeUpdate()))
+                .chain(() -> CaseAction.<CaseAction>list("caseId", c.id))
+                .chain(actions -> {
+                    List<String> ids = new ArrayList<>();
+                    ids.add(c.id.toString());
+                    actions.forEach(a -> ids.add(a.id.toString()));
+                    return idempotency.forgetRequestsOf(ids);
+                })
                 .chain(() -> timeline(c, "data-erased", "relais-case-service", Map.of("reason", why)))
                 .chain(() -> event(c, "relais.case.data-erased", "relais-case-service", Map.of("reason", why)));
     }

@@ -64,9 +64,11 @@ public class ReferralService {
     private final AuditLog audit;
     private final ReferralCodec codec;
     private final ObjectMapper mapper;
+    private final org.relais.blocks.idempotency.IdempotencyStore idempotency;
 
     public ReferralService(AgencyRepository agencies, FieldCipher cipher, Outbox outbox, AuditLog audit,
-                           ReferralCodec codec, ObjectMapper mapper) {
+                           ReferralCodec codec, ObjectMapper mapper, org.relais.blocks.idempotency.IdempotencyStore idempotency) {
+        this.idempotency = idempotency;
         this.agencies = agencies;
         this.cipher = cipher;
         this.outbox = outbox;
@@ -554,6 +556,7 @@ public class ReferralService {
         return erase
                 .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update referral_history set note_ct = null where referral_id = ?1").setParameter(1, r.id).executeUpdate()))
+                .chain(() -> idempotency.forgetRequestsOf(List.of(r.id.toString())))
                 .chain(() -> history(r, ReferralAction.WITHDRAW_CONSENT.path(), from, r.status, caller, why.code, null, null))
                 .chain(() -> event(r, "relais.referral.consent-withdrawn", caller, extra))
                 .chain(() -> from != r.status ? event(r, "relais.referral.withdrawn", caller, Map.of("reasonCode", why.code))

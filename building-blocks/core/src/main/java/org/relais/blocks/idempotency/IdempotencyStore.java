@@ -37,6 +37,9 @@ public class IdempotencyStore {
 
     public static final int MAX_KEY_LENGTH = 255;
 
+    /** What replaces a request's fingerprint once the survivor data it covered is erased. */
+    static final String ERASED = "erased";
+
     /** Claims the key in a transaction of its own, so a concurrent second request sees it in flight. */
     @SuppressWarnings("unchecked")
     public Uni<Claim> claim(String agencyId, String key, String requestHash) {
@@ -63,7 +66,8 @@ public class IdempotencyStore {
                             .getResultList()
                             .map(rows -> {
                                 Object[] row = ((List<Object[]>) (List<?>) rows).get(0);
-                                if (!requestHash.equals(row[0])) {
+                                // an erased request's fingerprint is forgotten: the key still answers with its resource
+                                if (!requestHash.equals(row[0]) && !ERASED.equals(row[0])) {
                                     throw ProblemException.idempotencyMismatch();
                                 }
                                 if ("IN_FLIGHT".equals(row[1])) {
@@ -84,6 +88,22 @@ public class IdempotencyStore {
                 .setParameter(3, resourceId)
                 .setParameter(4, status)
                 .setParameter(5, OffsetDateTime.now())
+                .executeUpdate())
+                .replaceWithVoid();
+    }
+
+    /**
+     * Inside the erasing transaction: the fingerprints of the requests that made or changed these resources
+     * covered survivor data (a referral's subject, a case's summary, an action's description): they are
+     * forgotten with it, so that no record keeps even a hash of her data. Their keys still replay.
+     */
+    public Uni<Void> forgetRequestsOf(java.util.Collection<String> resourceIds) {
+        if (resourceIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "update relais_idempotency set request_hash = '" + ERASED + "' where resource_id = any(string_to_array(?1, ','))")
+                .setParameter(1, String.join(",", resourceIds))
                 .executeUpdate())
                 .replaceWithVoid();
     }
