@@ -184,15 +184,15 @@ public class GatewayProxy {
             problem(rc, ProblemType.MALFORMED_REQUEST, 413, "The request body is too large");
             return;
         }
-        long open = breakers.get(route.backend()).admit();
-        if (open > 0) {
+        CircuitBreaker.Admission admission = breakers.get(route.backend()).admit();
+        if (!admission.admitted()) {
             metrics.counter("relais.gateway.circuit.rejected", "backend", route.backend().name().toLowerCase(Locale.ROOT)).increment();
             rc.request().resume();
-            rc.response().putHeader("Retry-After", Long.toString(Math.max(1, (open + 999) / 1000)));
+            rc.response().putHeader("Retry-After", Long.toString(Math.max(1, (admission.waitMillis() + 999) / 1000)));
             problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
             return;
         }
-        forward(rc, route, jwt);
+        new Exchange(rc, route, jwt, admission).start();
     }
 
     private static long parseLength(String value) {
@@ -203,22 +203,68 @@ public class GatewayProxy {
         }
     }
 
-    private void forward(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt) {
-        HttpServerRequest req = rc.request();
-        URI target = backends.get(route.backend());
-        RequestOptions options = new RequestOptions()
-                .setMethod(req.method())
-                .setHost(target.getHost())
-                .setPort(target.getPort())
-                .setURI(req.uri())
-                .setIdleTimeout(route.stream() ? 0 : config.timeout().toMillis());
-        clients.get(route.backend()).request(options).onComplete(ar -> {
-            if (ar.failed()) {
-                req.resume();
-                backendFailed(rc, route, ar.cause());
-                return;
-            }
-            HttpClientRequest out = ar.result();
+    /**
+     * One request relayed to its backend. The client's body is pumped by hand so its bytes are counted
+     * (413 past the limit, chunked or not, with the backend's request reset) and so that what happens is
+     * told apart: the backend's failures (no connection; no answer in time once the request was fully
+     * sent; 502/503/504) count against its circuit, the client's (gone, too much, too slow) do not, and
+     * a half-open circuit's trial that ends by the client's doing only frees the trial for the next one.
+     * Everything runs on the client connection's event loop.
+     */
+    private final class Exchange {
+        private final RoutingContext rc;
+        private final HttpServerRequest req;
+        private final RouteTable.Route route;
+        private final JsonWebToken jwt;
+        private final CircuitBreaker breaker;
+        private final CircuitBreaker.Admission admission;
+        private final long timeoutMillis = config.timeout().toMillis();
+        private HttpClientRequest out;
+        private boolean reported;      // the breaker was told (once)
+        private boolean answered;      // the client's answer is decided: relayed, or a problem of the gateway's
+        private boolean sent;          // the whole request reached the backend
+        private boolean backpressured; // the backend is not taking the body as fast as the client sends it
+        private boolean cut;           // the backend's request was reset by the gateway: no more of the body goes to it
+        private long received;
+        private long lastProgress = System.currentTimeMillis();
+        private long uploadTimer = -1;
+        private long streamTimer = -1;
+
+        Exchange(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt, CircuitBreaker.Admission admission) {
+            this.rc = rc;
+            this.req = rc.request();
+            this.route = route;
+            this.jwt = jwt;
+            this.breaker = breakers.get(route.backend());
+            this.admission = admission;
+        }
+
+        void start() {
+            rc.response().closeHandler(v -> clientGone());
+            req.exceptionHandler(e -> clientGone());
+            URI target = backends.get(route.backend());
+            RequestOptions options = new RequestOptions()
+                    .setMethod(req.method())
+                    .setHost(target.getHost())
+                    .setPort(target.getPort())
+                    .setURI(req.uri())
+                    .setIdleTimeout(0); // armed once the request is sent: a slow upload is not the backend's silence
+            clients.get(route.backend()).request(options).onComplete(ar -> {
+                if (ar.failed()) {
+                    connectFailed(ar.cause());
+                    return;
+                }
+                out = ar.result();
+                out.exceptionHandler(e -> { }); // its failures are handled on its response, once
+                if (answered) { // the client left while the connection was being made
+                    cutBackend();
+                    return;
+                }
+                sendRequest();
+            });
+        }
+
+        private void sendRequest() {
             requestHeaders(req.headers(), out.headers());
             // the connection's own peer: what a client claims in forwarding headers is dropped, never passed on
             String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
@@ -227,71 +273,236 @@ public class GatewayProxy {
             if (req.authority() != null) {
                 out.putHeader("X-Forwarded-Host", req.authority().toString());
             }
-            if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING) && !req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-                out.setChunked(true);
+            if (!req.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                if (req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+                    out.setChunked(true);
+                }
+            } else {
+                out.putHeader(HttpHeaders.CONTENT_LENGTH, req.getHeader(HttpHeaders.CONTENT_LENGTH));
             }
-            out.send(req).onComplete(sent -> {
-                if (sent.failed()) {
-                    backendFailed(rc, route, sent.cause());
+            out.response().onComplete(r -> {
+                if (r.succeeded()) {
+                    backendAnswered(r.result());
+                } else {
+                    backendFailed(r.cause());
+                }
+            });
+            req.handler(chunk -> {
+                if (cut) {
                     return;
                 }
-                breakers.get(route.backend()).success();
-                relayResponse(rc, route, sent.result(), jwt);
-            });
-        });
-    }
-
-    private void relayResponse(RoutingContext rc, RouteTable.Route route, HttpClientResponse in, JsonWebToken jwt) {
-        HttpServerResponse resp = rc.response();
-        if (resp.ended() || resp.closed()) {
-            in.request().reset();
-            return;
-        }
-        // the status code only: with a reason phrase of its own Vert.x no longer knows a 304 as one (and frames it)
-        resp.setStatusCode(in.statusCode());
-        responseHeaders(in.headers(), resp.headers());
-        if (in.statusCode() == 304 || in.statusCode() == 204 || rc.request().method() == io.vertx.core.http.HttpMethod.HEAD) {
-            // no body follows: no framing for one either (a Content-Length here is taken by some clients as a body to wait for)
-            resp.headers().remove(HttpHeaders.CONTENT_LENGTH);
-        } else if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-            resp.setChunked(true);
-        }
-        if (route.stream()) {
-            long untilExpiry = jwt.getExpirationTime() * 1000 - System.currentTimeMillis();
-            long timer = rc.vertx().setTimer(Math.max(1, untilExpiry), t -> {
-                if (!resp.ended()) {
-                    resp.end();
+                received += chunk.length();
+                if (received > config.maxBodySize()) {
+                    tooLarge();
+                    return;
                 }
-                in.request().reset();
+                lastProgress = System.currentTimeMillis();
+                out.write(chunk);
+                if (out.writeQueueFull()) {
+                    backpressured = true;
+                    req.pause();
+                    out.drainHandler(v -> {
+                        backpressured = false;
+                        lastProgress = System.currentTimeMillis();
+                        req.resume();
+                    });
+                }
             });
-            resp.closeHandler(v -> {
-                rc.vertx().cancelTimer(timer);
-                in.request().reset();
+            req.endHandler(v -> {
+                cancelUploadTimer();
+                if (cut) {
+                    return;
+                }
+                out.end().onSuccess(done -> {
+                    sent = true;
+                    if (!route.stream() && !cut) {
+                        out.idleTimeout(timeoutMillis); // from here on silence is the backend's
+                    }
+                });
             });
+            long every = Math.max(50, timeoutMillis / 4);
+            uploadTimer = rc.vertx().setPeriodic(every, id -> uploadStalled());
+            req.resume();
         }
-        in.pipeTo(resp).onFailure(e -> {
-            if (!resp.ended() && !resp.closed()) {
-                resp.reset();
-            }
-        });
-    }
 
-    private void backendFailed(RoutingContext rc, RouteTable.Route route, Throwable cause) {
-        boolean timeout = cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
-        breakers.get(route.backend()).failure();
-        metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
-                "kind", timeout ? "timeout" : "unavailable").increment();
-        Log.warnf("%s %s: %s backend %s", rc.request().method(), rc.normalizedPath(), route.backend(),
-                timeout ? "timed out" : "unavailable (" + cause.getClass().getSimpleName() + ")");
-        if (rc.response().headWritten()) {
-            rc.response().reset();
-            return;
+        /** Nothing moved for the timeout while the body was coming: the client's slowness, or the backend not reading it. */
+        private void uploadStalled() {
+            if (answered || System.currentTimeMillis() - lastProgress < timeoutMillis) {
+                return;
+            }
+            cancelUploadTimer();
+            if (backpressured) {
+                abandon("backend-not-reading");
+                cutBackend();
+                closeAfter(ProblemType.UNAVAILABLE, 504, "The service did not take the request in time");
+            } else {
+                abandon("client-slow");
+                cutBackend();
+                closeAfter(ProblemType.MALFORMED_REQUEST, 408, "The request body did not arrive in time");
+            }
         }
-        if (timeout) {
-            problem(rc, ProblemType.UNAVAILABLE, 504, "The service did not answer in time");
-        } else {
-            rc.response().putHeader("Retry-After", "5");
-            problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
+
+        private void tooLarge() {
+            cancelUploadTimer();
+            abandon("too-large");
+            cutBackend(); // the service never sees a complete request
+            closeAfter(ProblemType.MALFORMED_REQUEST, 413, "The request body is too large");
+        }
+
+        /** Answers with the gateway's problem, reads what the client still sends (bounded), then closes the connection. */
+        private void closeAfter(ProblemType type, int status, String detail) {
+            answered = true;
+            rc.response().putHeader(HttpHeaders.CONNECTION, "close");
+            long[] discarded = {0};
+            long giveUp = rc.vertx().setTimer(timeoutMillis, t -> req.connection().close());
+            req.handler(chunk -> {
+                discarded[0] += chunk.length();
+                if (discarded[0] > config.maxBodySize()) {
+                    rc.vertx().cancelTimer(giveUp);
+                    req.connection().close();
+                }
+            });
+            req.endHandler(v -> rc.vertx().cancelTimer(giveUp));
+            req.resume();
+            problem(rc, type, status, detail);
+        }
+
+        private void clientGone() {
+            cancelUploadTimer();
+            if (streamTimer >= 0) {
+                rc.vertx().cancelTimer(streamTimer);
+            }
+            if (!answered) {
+                answered = true;
+                abandon("client-gone");
+            }
+            cutBackend();
+        }
+
+        private void cutBackend() {
+            cut = true;
+            if (out != null) {
+                out.reset();
+            }
+        }
+
+        private void connectFailed(Throwable cause) {
+            cancelUploadTimer();
+            report(false); // whether or not the client is still there, the backend could not be reached
+            if (!answered) {
+                failed(cause, false);
+            }
+        }
+
+        private void backendFailed(Throwable cause) {
+            cancelUploadTimer();
+            if (cut) {
+                return; // the gateway reset it itself (client gone, too much, too slow) and answered for it
+            }
+            if (answered && rc.response().headWritten()) {
+                if (!rc.response().ended() && !rc.response().closed()) {
+                    rc.response().reset();
+                }
+                return;
+            }
+            if (answered) {
+                return; // the gateway already answered (413, 408) and reset the backend's request itself
+            }
+            boolean timeout = cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
+            if (timeout && sent) {
+                report(false);
+            } else {
+                abandon("backend-closed"); // a kept-alive connection closed under us, or reset mid-body: not a verdict
+            }
+            failed(cause, timeout);
+        }
+
+        private void failed(Throwable cause, boolean timeout) {
+            answered = true;
+            metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
+                    "kind", timeout ? "timeout" : "unavailable").increment();
+            Log.warnf("%s %s: %s backend %s", req.method(), rc.normalizedPath(), route.backend(),
+                    timeout ? "timed out" : "unavailable (" + cause.getClass().getSimpleName() + ")");
+            req.resume();
+            if (timeout) {
+                problem(rc, ProblemType.UNAVAILABLE, 504, "The service did not answer in time");
+            } else {
+                rc.response().putHeader("Retry-After", "5");
+                problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
+            }
+        }
+
+        private void backendAnswered(HttpClientResponse in) {
+            int status = in.statusCode();
+            report(status != 502 && status != 503 && status != 504);
+            if (answered) {
+                in.request().reset();
+                return;
+            }
+            answered = true;
+            relayResponse(in);
+        }
+
+        private void relayResponse(HttpClientResponse in) {
+            HttpServerResponse resp = rc.response();
+            if (resp.ended() || resp.closed()) {
+                in.request().reset();
+                return;
+            }
+            // the status code only: with a reason phrase of its own Vert.x no longer knows a 304 as one (and frames it)
+            resp.setStatusCode(in.statusCode());
+            responseHeaders(in.headers(), resp.headers());
+            if (in.statusCode() == 304 || in.statusCode() == 204 || req.method() == io.vertx.core.http.HttpMethod.HEAD) {
+                // no body follows: no framing for one either (a Content-Length here is taken by some clients as a body to wait for)
+                resp.headers().remove(HttpHeaders.CONTENT_LENGTH);
+            } else if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                resp.setChunked(true);
+            }
+            if (route.stream()) {
+                // closed the moment the token expires: a stream must not outlive the right to read it
+                long untilExpiry = jwt.getExpirationTime() * 1000 - System.currentTimeMillis();
+                streamTimer = rc.vertx().setTimer(Math.max(1, untilExpiry), t -> {
+                    if (!resp.ended()) {
+                        resp.end();
+                    }
+                    in.request().reset();
+                });
+                resp.endHandler(v -> rc.vertx().cancelTimer(streamTimer));
+            }
+            in.pipeTo(resp).onFailure(e -> {
+                if (!resp.ended() && !resp.closed()) {
+                    resp.reset();
+                }
+            });
+        }
+
+        private void report(boolean backendOk) {
+            if (reported) {
+                return;
+            }
+            reported = true;
+            if (backendOk) {
+                breaker.success(admission);
+            } else {
+                breaker.failure(admission);
+            }
+        }
+
+        private void abandon(String reason) {
+            if (reported) {
+                return;
+            }
+            reported = true;
+            breaker.abandoned(admission);
+            metrics.counter("relais.gateway.requests.abandoned", "backend", route.backend().name().toLowerCase(Locale.ROOT),
+                    "reason", reason).increment();
+        }
+
+        private void cancelUploadTimer() {
+            if (uploadTimer >= 0) {
+                rc.vertx().cancelTimer(uploadTimer);
+                uploadTimer = -1;
+            }
         }
     }
 

@@ -23,6 +23,9 @@ import java.util.stream.Collectors;
  */
 public class BackendStubs implements QuarkusTestResourceLifecycleManager {
 
+    /** Request bodies to an {@code .../upload} path that reached a stub whole (GET {@code /stub/uploads} on any stub). */
+    private static final java.util.concurrent.atomic.AtomicInteger UPLOADS = new java.util.concurrent.atomic.AtomicInteger();
+
     private HttpServer referral;
     private HttpServer cases;
     private HttpServer notifications;
@@ -64,6 +67,14 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
         String requestId = ex.getRequestHeaders().getFirst("X-Request-Id");
         if (requestId != null) {
             ex.getResponseHeaders().add("X-Request-Id", requestId); // as the services echo it
+        }
+        if (path.endsWith("/unavailable")) {
+            respond(ex, 503, "{\"status\":503,\"detail\":\"stub is down\"}");
+            return;
+        }
+        if (path.equals("/stub/uploads")) {
+            respond(ex, 200, "{\"completed\":" + UPLOADS.get() + "}");
+            return;
         }
         if (path.endsWith("/not-modified")) {
             ex.getResponseHeaders().add("ETag", "W/\"page-7\"");
@@ -108,7 +119,10 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             }
             return;
         }
-        byte[] body = ex.getRequestBody().readAllBytes();
+        byte[] body = ex.getRequestBody().readAllBytes(); // fails when the gateway resets the request mid-body
+        if (path.endsWith("/upload")) {
+            UPLOADS.incrementAndGet();
+        }
         String headers = ex.getRequestHeaders().entrySet().stream()
                 .map(e -> "\"" + e.getKey().toLowerCase() + "\":\"" + String.join(",", e.getValue()).replace("\"", "'") + "\"")
                 .collect(Collectors.joining(","));

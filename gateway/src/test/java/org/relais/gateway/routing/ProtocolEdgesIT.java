@@ -187,4 +187,40 @@ class ProtocolEdgesIT {
         assertEquals(List.of("once-2"), refused.headers().getValues("X-Request-Id"));
         assertFalse(ok.headers().getValues("X-Request-Id").isEmpty());
     }
+
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "relais.gateway.referral-url")
+    String referralStub;
+
+    private int uploadsCompleted() {
+        return given().baseUri(referralStub).port(URI.create(referralStub).getPort()).when().get("/stub/uploads")
+                .then().statusCode(200).extract().path("completed");
+    }
+
+    private HttpResponse<String> chunkedUpload(HttpClient client, int bytes) throws Exception {
+        byte[] body = ("{\"x\":\"" + "y".repeat(bytes - 8) + "\"}").getBytes(StandardCharsets.UTF_8);
+        // an InputStream publisher has no length: the body goes chunked, with no Content-Length to refuse early
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/api/v1/referrals/upload"))
+                        .header("Authorization", "Bearer " + caseworker).header("Content-Type", "application/json")
+                        .timeout(Duration.ofSeconds(20))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413AndNeverReachesTheService() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        int before = uploadsCompleted();
+        HttpResponse<String> under = chunkedUpload(client, 900_000);
+        assertEquals(200, under.statusCode(), under.body());
+        assertTrue(under.body().contains("\"bodyLength\":900000"), under.body());
+        assertEquals(before + 1, uploadsCompleted());
+
+        HttpResponse<String> over = chunkedUpload(client, 1_900_000);
+        assertEquals(413, over.statusCode(), over.body());
+        assertEquals("application/problem+json", over.headers().firstValue("content-type").orElse(""));
+        assertTrue(over.body().contains("\"status\":413"), over.body());
+        assertEquals(before + 1, uploadsCompleted(), "the service's request was reset before its body was complete");
+        // and the gateway goes on answering
+        given().auth().oauth2(caseworker).when().get("/api/v1/agencies").then().statusCode(200);
+    }
 }
