@@ -15,7 +15,6 @@ import org.relais.blocks.security.Permission;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Every service's audit chain, for the gateway (its own {@code internal} client) and platform auditors:
@@ -31,10 +30,12 @@ public class AuditEndpoint {
     public record VerifyData(ChainVerification chain, Map<Long, String> hashesAt) {
     }
 
+    private final AuditCheck check;
     private final AuditStore store;
     private final AuditLog log;
 
-    public AuditEndpoint(AuditStore store, AuditLog log) {
+    public AuditEndpoint(AuditCheck check, AuditStore store, AuditLog log) {
+        this.check = check;
         this.store = store;
         this.log = log;
     }
@@ -43,32 +44,40 @@ public class AuditEndpoint {
     @Path("/entries")
     @Blocking
     @PermissionsAllowed(Permission.AUDIT_READ_ALL_CODE)
-    @Operation(operationId = "internalAuditEntries", summary = "Sealed entries about any of the given records, in seq order")
+    @Operation(operationId = "internalAuditEntries", summary = "Sealed entries about any of the given records after afterSeq, in seq order")
     public List<AuditEntry> entries(@QueryParam("relatedId") List<String> relatedIds, @QueryParam("agencyId") String agencyId,
-                                    @QueryParam("limit") Integer limit) throws SQLException {
+                                    @QueryParam("afterSeq") Long afterSeq, @QueryParam("limit") Integer limit) throws SQLException {
         if (relatedIds == null || relatedIds.isEmpty() || relatedIds.size() > 20) {
             throw ProblemException.badRequest("Give 1 to 20 relatedId parameters");
         }
-        return store.about(relatedIds, agencyId, 0, limit == null ? 1000 : Math.min(limit, 5000));
+        return store.about(relatedIds, agencyId, afterSeq == null ? 0 : Math.max(0, afterSeq),
+                limit == null ? 1000 : Math.max(1, Math.min(limit, 5000)));
+    }
+
+    @GET
+    @Path("/links")
+    @Blocking
+    @PermissionsAllowed(Permission.AUDIT_READ_ALL_CODE)
+    @Operation(operationId = "internalAuditLinks", summary = "The other records the entries about a record name (a case: its referral)")
+    public List<String> links(@QueryParam("id") String id) throws SQLException {
+        if (id == null || id.isBlank()) {
+            throw ProblemException.badRequest("Give the id parameter");
+        }
+        return store.linked(id);
     }
 
     @GET
     @Path("/verify")
     @Blocking
     @PermissionsAllowed(Permission.AUDIT_READ_ALL_CODE)
-    @Operation(operationId = "internalAuditVerify", summary = "The chain checked in itself, and its hashes at the anchored seqs")
-    public VerifyData verify(@QueryParam("anchorSeq") List<Long> anchorSeqs) throws SQLException {
-        List<AuditEntry> chain = store.chain();
-        double[] lag = store.sealingLag();
-        ChainVerification verification = AuditVerifier.verify(log.service(), chain, List.of(), (long) lag[0], lag[1]);
-        Map<Long, String> hashes = new TreeMap<>();
-        if (anchorSeqs != null) {
-            for (AuditEntry e : chain) {
-                if (anchorSeqs.contains(e.seq())) {
-                    hashes.put(e.seq(), e.hash());
-                }
-            }
+    @Operation(operationId = "internalAuditVerify",
+            summary = "The chain (after fromSeq, whose anchored hash is fromHash; up to toSeq) checked in itself, and its hashes at the anchored seqs")
+    public VerifyData verify(@QueryParam("anchorSeq") List<Long> anchorSeqs, @QueryParam("fromSeq") Long fromSeq,
+                             @QueryParam("fromHash") String fromHash, @QueryParam("toSeq") Long toSeq) throws SQLException {
+        if (anchorSeqs != null && anchorSeqs.size() > 1000) {
+            throw ProblemException.badRequest("Give at most 1000 anchorSeq parameters");
         }
-        return new VerifyData(verification, hashes);
+        long from = fromSeq == null ? 0 : Math.max(0, fromSeq);
+        return check.verify(log.service(), from, fromHash, toSeq, Map.of(), anchorSeqs == null ? List.of() : anchorSeqs);
     }
 }

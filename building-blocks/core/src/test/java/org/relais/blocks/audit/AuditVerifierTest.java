@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -120,5 +121,72 @@ class AuditVerifierTest {
         assertEquals(8L, v.firstBrokenSeq());
         // an anchor before the rewrite still matches: the damage lies after seq 4
         assertTrue(verify(rewritten, List.of(anchorAt(entries, 4))).valid());
+    }
+
+    @Test
+    void theHashOfAVersion2EntryCoversItsRelatedIdsAsASortedSet() {
+        AuditEntry e = new AuditEntry(0, "referral-service", Instant.parse("2026-11-23T10:00:00Z"), "relais.referral.sent",
+                "police-casa-anfa", "police-caseworker", "r-1", null, null, List.of("r-1", "c-9")).sealed(1, AuditEntry.GENESIS);
+        assertEquals(List.of("c-9", "r-1"), e.relatedIds(), "sorted as served");
+        assertEquals("{\"actor\":\"police-caseworker\",\"agencyId\":\"police-casa-anfa\",\"at\":\"2026-11-23T10:00:00Z\","
+                + "\"entityId\":\"r-1\",\"prevHash\":\"" + AuditEntry.GENESIS + "\",\"relatedIds\":[\"c-9\",\"r-1\"],"
+                + "\"seq\":1,\"service\":\"referral-service\",\"type\":\"relais.referral.sent\"}", e.canonicalJson());
+        assertEquals(e.hash(), e.withRelatedIds(List.of("c-9", "r-1")).computeHash(), "the order stored does not matter");
+        assertFalse(e.hash().equals(e.withRelatedIds(List.of("r-1")).computeHash()), "an id taken away does");
+        assertFalse(e.hash().equals(e.withRelatedIds(List.of("r-1", "c-9", "c-9")).computeHash()), "so does one added twice");
+        assertFalse(e.hash().equals(e.withRelatedIds(null).computeHash()), "and passing it off as version 1");
+        // a version-1 entry (sealed before V1002) keeps the hash it was sealed with
+        AuditEntry v1 = new AuditEntry(0, "referral-service", e.at(), e.type(), e.agencyId(), e.actor(), e.entityId(), null, null)
+                .sealed(1, AuditEntry.GENESIS);
+        assertEquals(1, v1.hashVersion());
+        assertFalse(v1.canonicalJson().contains("relatedIds"));
+    }
+
+    @Test
+    void aMixedChainVerifiesAndAnEditedRelatedIdIsFound() {
+        List<AuditEntry> entries = new ArrayList<>(chain(4));
+        String prev = entries.get(3).hash();
+        for (int i = 5; i <= 8; i++) {
+            AuditEntry e = new AuditEntry(0, "case-service", Instant.parse("2026-11-23T11:00:00Z").plusSeconds(i), "relais.case.opened",
+                    "ngo-casa-ecoute", "ngo-caseworker", "case-" + i, null, null, List.of("case-" + i, "ref-" + i)).sealed(i, prev);
+            entries.add(e);
+            prev = e.hash();
+        }
+        assertTrue(verify(entries, List.of(anchorAt(entries, 8))).valid());
+        AuditEntry e = entries.get(5);
+        entries.set(5, e.withRelatedIds(List.of("case-6")));
+        ChainVerification v = verify(entries, List.of(anchorAt(chain(4), 4)));
+        assertFalse(v.valid());
+        assertEquals(6L, v.firstBrokenSeq());
+    }
+
+    @Test
+    void aWalkStartsAfterAnAnchoredEntryAndHoldsOnlyItsState() {
+        // entries made one at a time and dropped: the walk keeps the last hash, not the chain
+        int n = 300_000;
+        String prev = AuditEntry.GENESIS;
+        AuditVerifier.Walk walk = null;
+        long startAt = 100_000;
+        for (int i = 1; i <= n; i++) {
+            AuditEntry e = new AuditEntry(0, "gateway", Instant.parse("2026-11-23T10:00:00Z").plusMillis(i), "relais.access.denied.no-token",
+                    null, null, null, null, null, List.of()).sealed(i, prev);
+            if (i == startAt) {
+                walk = new AuditVerifier.Walk(i, e.hash(), Map.of(), List.of());
+            } else if (walk != null) {
+                assertTrue(walk.accept(e));
+            }
+            prev = e.hash();
+        }
+        ChainVerification v = walk.finish("gateway", 0, 0);
+        assertTrue(v.valid());
+        assertEquals(n - startAt, v.entries());
+        assertEquals(n, v.sealedUpTo());
+        assertEquals(startAt, v.verifiedFrom());
+        // an anchor beyond what the walk reached: the chain was cut
+        AuditVerifier.Walk cut = new AuditVerifier.Walk(0, AuditEntry.GENESIS, Map.of(12L, "f".repeat(64)), List.of());
+        chain(10).forEach(cut::accept);
+        ChainVerification c = cut.finish("case-service", 0, 0);
+        assertFalse(c.valid());
+        assertEquals(12L, c.firstBrokenSeq());
     }
 }
