@@ -7,6 +7,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.audit.AuditAnchor;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.kafka.RelaisKafka;
@@ -22,7 +23,9 @@ import java.util.TreeMap;
 
 /**
  * Keeps every chain head the services publish on {@code relais.audit-anchors} in the gateway's own
- * database, so a service's chain can be checked against heads its database does not control.
+ * database, so a service's chain can be checked against heads its database does not control. The
+ * gateway's own heads are not kept here: a copy in the database the chain lives in proves nothing, so
+ * its chain is checked against the topic itself ({@link org.relais.blocks.audit.AnchorLookup}).
  */
 @ApplicationScoped
 public class AnchorKeeper {
@@ -32,7 +35,11 @@ public class AnchorKeeper {
     private final ObjectMapper mapper;
     private volatile TopicFollower follower;
 
-    public AnchorKeeper(RelaisKafka kafka, AgroalDataSource dataSource, ObjectMapper mapper) {
+    private final String self;
+
+    public AnchorKeeper(RelaisKafka kafka, AgroalDataSource dataSource, ObjectMapper mapper,
+                        @ConfigProperty(name = "quarkus.application.name") String self) {
+        this.self = self;
         this.kafka = kafka;
         this.dataSource = dataSource;
         this.mapper = mapper;
@@ -55,6 +62,9 @@ public class AnchorKeeper {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "insert into audit_anchors (service, seq, hash, at) values (?, ?, ?, ?) on conflict do nothing")) {
             AuditAnchor a = mapper.readValue(json, AuditAnchor.class);
+            if (self.equals(a.service())) {
+                return;
+            }
             ps.setString(1, a.service());
             ps.setLong(2, a.seq());
             ps.setString(3, a.hash());
@@ -65,14 +75,14 @@ public class AnchorKeeper {
         }
     }
 
-    /** The anchored heads of a service: the latest ones and the oldest ones. */
-    public Map<Long, String> anchors(String service) throws SQLException {
+    /** Up to {@code limit} anchored heads of a service after {@code afterSeq}, in seq order. */
+    public Map<Long, String> anchorsAfter(String service, long afterSeq, int limit) throws SQLException {
         Map<Long, String> out = new TreeMap<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "(select seq, hash from audit_anchors where service = ? order by seq desc limit 30) union "
-                        + "(select seq, hash from audit_anchors where service = ? order by seq limit 10)")) {
+                "select seq, hash from audit_anchors where service = ? and seq > ? order by seq limit ?")) {
             ps.setString(1, service);
-            ps.setString(2, service);
+            ps.setLong(2, afterSeq);
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.put(rs.getLong(1), rs.getString(2));
