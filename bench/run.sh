@@ -80,13 +80,13 @@ LAUNCH_START=$(date +%s.%N)
 deploy/local/run.sh --no-build --reset > "$OUT/launcher.log" 2>&1 &
 LAUNCHER=$!
 for _ in $(seq 1 300); do
-  if curl -fs -o /dev/null http://127.0.0.1:8080/q/health/ready && grep -q "Relais is running" "$OUT/launcher.log" 2>/dev/null; then
+  if curl -fs -o /dev/null http://127.0.0.1:9080/q/health/ready && grep -q "Relais is running" "$OUT/launcher.log" 2>/dev/null; then
     break
   fi
   kill -0 "$LAUNCHER" 2>/dev/null || { log "the launcher ended; see $OUT/launcher.log"; exit 1; }
   sleep 1
 done
-curl -fs -o /dev/null http://127.0.0.1:8080/q/health/ready || { log "the system did not get ready"; exit 1; }
+curl -fs -o /dev/null http://127.0.0.1:9080/q/health/ready || { log "the system did not get ready"; exit 1; }
 LAUNCH_READY=$(python3 -c "print(round($(date +%s.%N) - $LAUNCH_START, 1))")
 log "system ready in ${LAUNCH_READY}s"
 
@@ -141,6 +141,7 @@ nginx -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
 # a second gateway whose "referral-service" is the fixed-response stub, to show the proxy's own cost
 sed -e "s#RELAIS_REFERRAL_URL=http://127.0.0.1:8081#RELAIS_REFERRAL_URL=http://127.0.0.1:18090#" \
     -e "s#-Dquarkus.http.port=8080#-Dquarkus.http.port=18082 -Dquarkus.datasource.jdbc.max-size=2#" \
+    -e "s#-Dquarkus.management.port=9080#-Dquarkus.management.port=18182#" \
     "$RELAIS_STATE_DIR/cmd/gateway.sh" > "$OUT/gateway-stub.sh"
 chmod +x "$OUT/gateway-stub.sh"
 "$OUT/gateway-stub.sh" > "$OUT/gateway-stub.log" 2>&1 &
@@ -149,8 +150,10 @@ BASELINE_PORT=18081 java -Xmx256m -XX:+UseSerialGC -jar bench/baseline/target/qu
 PIDS+=($!)
 psql -q -h 127.0.0.1 -p 15432 -U postgres referral \
   -c "create table if not exists bench_referrals (like referrals including defaults including indexes)" >/dev/null
-for port in 18082 18081; do
-  for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$port/q/health/ready" && break; \
+# the stub gateway's health on its management port (18182); the baseline has none, its route answers
+for ports in 18082:18182 18081:18081; do
+  port=${ports%%:*}; management=${ports##*:}
+  for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$management/q/health/ready" && break; \
     curl -fs -o /dev/null "http://127.0.0.1:$port/referrals/$REFERRAL_ID" && break; sleep 1; done
 done
 

@@ -3,7 +3,9 @@
 #
 #   deploy/local/ctl.sh status
 #   deploy/local/ctl.sh stop|start|kill|restart <component>
-#   deploy/local/ctl.sh replica <service> <port>      a second instance of a service (<service>-2)
+#   deploy/local/ctl.sh replica <service> <port> [<management-port>]
+#                                                     a second instance of a service (<service>-2); its
+#                                                     /q/health and /q/metrics on <management-port> (<port>+100)
 #   deploy/local/ctl.sh replay-dead-letters <topic>.dlt [--consumer <name>] [--dry-run]
 #                                                     after a fix, puts dead-lettered events back on their topic
 #
@@ -14,7 +16,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/local/lib.sh
 source "$HERE/lib.sh"
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 [ -d "$STATE/cmd" ] || { echo "No local system state in $STATE: start deploy/local/run.sh first." >&2; exit 1; }
 
@@ -25,7 +27,7 @@ ready_url() {
     mail) echo "http://127.0.0.1:$MAIL_API_PORT/api/service/readiness" ;;
     keycloak) echo "http://127.0.0.1:$KEYCLOAK_MGMT_PORT/health/ready" ;;
     *-2) cat "$STATE/cmd/$1.url" ;;
-    *) echo "http://127.0.0.1:$(service_port "$1")/q/health/ready" ;;
+    *) echo "http://127.0.0.1:$(service_management_port "$1")/q/health/ready" ;;
   esac
 }
 
@@ -57,11 +59,11 @@ case "$cmd" in
     esac
     echo "$c: $cmd done" ;;
   replica)
-    [ $# -eq 3 ] || usage
-    service="$2"; port="$3"
+    [ $# -eq 3 ] || [ $# -eq 4 ] || usage
+    service="$2"; port="$3"; mgmt_port="${4:-$((port + 100))}"
     service_port "$service" > /dev/null
-    write_service_cmd "$service-2" "$port" "$service"
-    echo "http://127.0.0.1:$port/q/health/ready" > "$STATE/cmd/$service-2.url"
+    write_service_cmd "$service-2" "$port" "$mgmt_port" "$service"
+    echo "http://127.0.0.1:$mgmt_port/q/health/ready" > "$STATE/cmd/$service-2.url"
     component_running "$service-2" || start_component "$service-2"
     await_ready "$service-2"
     echo "$service-2 ready on port $port" ;;

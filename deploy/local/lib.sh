@@ -10,6 +10,11 @@ GATEWAY_PORT="${RELAIS_GATEWAY_PORT:-8080}"
 REFERRAL_PORT="${RELAIS_REFERRAL_PORT:-8081}"
 CASE_PORT="${RELAIS_CASE_PORT:-8082}"
 NOTIFICATION_PORT="${RELAIS_NOTIFICATION_PORT:-8083}"
+# /q/health and /q/metrics answer only on these, never on the public ports
+GATEWAY_MGMT_PORT="${RELAIS_GATEWAY_MANAGEMENT_PORT:-9080}"
+REFERRAL_MGMT_PORT="${RELAIS_REFERRAL_MANAGEMENT_PORT:-9081}"
+CASE_MGMT_PORT="${RELAIS_CASE_MANAGEMENT_PORT:-9082}"
+NOTIFICATION_MGMT_PORT="${RELAIS_NOTIFICATION_MANAGEMENT_PORT:-9083}"
 KEYCLOAK_PORT="${RELAIS_KEYCLOAK_PORT:-8180}"
 KEYCLOAK_MGMT_PORT="${RELAIS_KEYCLOAK_MGMT_PORT:-8190}"
 KAFKA_PORT="${RELAIS_KAFKA_PORT:-9092}"
@@ -19,7 +24,7 @@ SMTP_PORT="${RELAIS_SMTP_PORT:-2525}"
 MAIL_API_PORT="${RELAIS_MAIL_API_PORT:-8025}"
 
 SERVICES="referral-service case-service notification-service gateway"
-ALL_PORTS="$GATEWAY_PORT $REFERRAL_PORT $CASE_PORT $NOTIFICATION_PORT $KEYCLOAK_PORT $KEYCLOAK_MGMT_PORT $KAFKA_PORT $KAFKA_CONTROLLER_PORT $PG_PORT $SMTP_PORT $MAIL_API_PORT"
+ALL_PORTS="$GATEWAY_PORT $REFERRAL_PORT $CASE_PORT $NOTIFICATION_PORT $GATEWAY_MGMT_PORT $REFERRAL_MGMT_PORT $CASE_MGMT_PORT $NOTIFICATION_MGMT_PORT $KEYCLOAK_PORT $KEYCLOAK_MGMT_PORT $KAFKA_PORT $KAFKA_CONTROLLER_PORT $PG_PORT $SMTP_PORT $MAIL_API_PORT"
 KC_HOME="$STATE/keycloak"
 
 service_port() {
@@ -28,6 +33,16 @@ service_port() {
     referral-service) echo "$REFERRAL_PORT" ;;
     case-service) echo "$CASE_PORT" ;;
     notification-service) echo "$NOTIFICATION_PORT" ;;
+    *) echo "unknown service $1" >&2; return 1 ;;
+  esac
+}
+
+service_management_port() {
+  case "$1" in
+    gateway) echo "$GATEWAY_MGMT_PORT" ;;
+    referral-service) echo "$REFERRAL_MGMT_PORT" ;;
+    case-service) echo "$CASE_MGMT_PORT" ;;
+    notification-service) echo "$NOTIFICATION_MGMT_PORT" ;;
     *) echo "unknown service $1" >&2; return 1 ;;
   esac
 }
@@ -51,9 +66,9 @@ write_cmd() {
   chmod +x "$STATE/cmd/$1.sh"
 }
 
-# write_service_cmd NAME PORT SERVICE [extra java options]
+# write_service_cmd NAME PORT MANAGEMENT_PORT SERVICE [extra java options]
 write_service_cmd() {
-  local name="$1" port="$2" service="$3" extra="${4:-}"
+  local name="$1" port="$2" mgmt_port="$3" service="$4" extra="${5:-}"
   write_cmd "$name" "export QUARKUS_PROFILE=prod,demo
 export RELAIS_HTTP_HOST=127.0.0.1 RELAIS_DB_NAME=$(service_db "$service") RELAIS_PG_PORT=$PG_PORT
 export RELAIS_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT RELAIS_OIDC_URL=http://127.0.0.1:$KEYCLOAK_PORT/realms/relais
@@ -61,7 +76,7 @@ export RELAIS_KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT
 export RELAIS_SMTP_HOST=127.0.0.1 RELAIS_SMTP_PORT=$SMTP_PORT
 export RELAIS_REFERRAL_URL=http://127.0.0.1:$REFERRAL_PORT RELAIS_CASE_URL=http://127.0.0.1:$CASE_PORT
 export RELAIS_NOTIFICATION_URL=http://127.0.0.1:$NOTIFICATION_PORT RELAIS_GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
-exec java -Xmx384m -XX:+UseSerialGC -Dquarkus.http.port=$port $extra -jar '$ROOT/$service/target/quarkus-app/quarkus-run.jar'"
+exec java -Xmx384m -XX:+UseSerialGC -Dquarkus.http.port=$port -Dquarkus.management.port=$mgmt_port $extra -jar '$ROOT/$service/target/quarkus-app/quarkus-run.jar'"
 }
 
 # start_component NAME: runs its command in a session of its own (terminal signals reach only the launcher)
@@ -206,9 +221,11 @@ Relais is running (ready in $1 s). State and logs: $STATE
   component              address                                            log
   gateway (the API)      http://127.0.0.1:$GATEWAY_PORT/api/v1                 logs/gateway.log
   API docs               http://127.0.0.1:$GATEWAY_PORT/api/v1/docs (document: /api/v1/openapi)
-  referral-service       http://127.0.0.1:$REFERRAL_PORT  (/q/health, /q/metrics, /q/openapi)  logs/referral-service.log
+  referral-service       http://127.0.0.1:$REFERRAL_PORT  (/q/openapi)                    logs/referral-service.log
   case-service           http://127.0.0.1:$CASE_PORT                              logs/case-service.log
   notification-service   http://127.0.0.1:$NOTIFICATION_PORT                              logs/notification-service.log
+  management (/q/health, /q/metrics)  gateway http://127.0.0.1:$GATEWAY_MGMT_PORT, referral-service :$REFERRAL_MGMT_PORT,
+                         case-service :$CASE_MGMT_PORT, notification-service :$NOTIFICATION_MGMT_PORT
   Keycloak (realm relais) http://127.0.0.1:$KEYCLOAK_PORT/realms/relais (admin console: admin/admin)   logs/keycloak.log
   Kafka                  127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)                  logs/kafka.log
   PostgreSQL             127.0.0.1:$PG_PORT, user postgres (databases referral, cases, notification, gateway)

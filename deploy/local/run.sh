@@ -9,7 +9,9 @@
 #   --reset      wipe the state directory (databases, Kafka log, Keycloak data, logs) first
 #
 # Ports and paths come from the environment (CONTRACT section 9): RELAIS_GATEWAY_PORT, RELAIS_REFERRAL_PORT,
-# RELAIS_CASE_PORT, RELAIS_NOTIFICATION_PORT, RELAIS_KEYCLOAK_PORT, RELAIS_KEYCLOAK_MGMT_PORT,
+# RELAIS_CASE_PORT, RELAIS_NOTIFICATION_PORT, their management ports (/q/health, /q/metrics)
+# RELAIS_GATEWAY_MANAGEMENT_PORT, RELAIS_REFERRAL_MANAGEMENT_PORT, RELAIS_CASE_MANAGEMENT_PORT,
+# RELAIS_NOTIFICATION_MANAGEMENT_PORT, RELAIS_KEYCLOAK_PORT, RELAIS_KEYCLOAK_MGMT_PORT,
 # RELAIS_KAFKA_PORT, RELAIS_KAFKA_CONTROLLER_PORT, RELAIS_PG_PORT, RELAIS_SMTP_PORT, RELAIS_MAIL_API_PORT,
 # RELAIS_STATE_DIR (default .relais in the repository), RELAIS_CACHE_DIR (default ~/.cache/relais).
 set -euo pipefail
@@ -24,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-build) BUILD=0 ;;
     --reset) RESET=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -147,13 +149,13 @@ wait_http mail "http://127.0.0.1:$MAIL_API_PORT/api/service/readiness" 120
 wait_http keycloak "http://127.0.0.1:$KEYCLOAK_MGMT_PORT/health/ready" 240
 
 # --- services --------------------------------------------------------------------------
-for s in $SERVICES; do write_service_cmd "$s" "$(service_port "$s")" "$s"; done
+for s in $SERVICES; do write_service_cmd "$s" "$(service_port "$s")" "$(service_management_port "$s")" "$s"; done
 echo "Starting the services..."
 start_component referral-service
-wait_http referral-service "http://127.0.0.1:$REFERRAL_PORT/q/health/ready" 180
+wait_http referral-service "http://127.0.0.1:$REFERRAL_MGMT_PORT/q/health/ready" 180
 for s in case-service notification-service gateway; do start_component "$s"; done
 for s in case-service notification-service gateway; do
-  wait_http "$s" "http://127.0.0.1:$(service_port "$s")/q/health/ready" 180
+  wait_http "$s" "http://127.0.0.1:$(service_management_port "$s")/q/health/ready" 180
 done
 
 seed_demo_agencies

@@ -11,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -66,10 +67,16 @@ class LauncherE2E {
     @Test
     @Order(2)
     void everyComponentAnswersOnItsPort() throws Exception {
-        for (int port : List.of(RelaisSystem.GATEWAY, RelaisSystem.REFERRAL, RelaisSystem.CASE, RelaisSystem.NOTIFICATION)) {
-            given().baseUri("http://127.0.0.1").port(port).when().get("/q/health/ready")
+        Map<Integer, Integer> management = Map.of(RelaisSystem.GATEWAY, RelaisSystem.GATEWAY_MANAGEMENT,
+                RelaisSystem.REFERRAL, RelaisSystem.REFERRAL_MANAGEMENT, RelaisSystem.CASE, RelaisSystem.CASE_MANAGEMENT,
+                RelaisSystem.NOTIFICATION, RelaisSystem.NOTIFICATION_MANAGEMENT);
+        for (var component : management.entrySet()) {
+            given().baseUri("http://127.0.0.1").port(component.getValue()).when().get("/q/health/ready")
                     .then().statusCode(200).body("status", equalTo("UP"));
-            given().baseUri("http://127.0.0.1").port(port).when().get("/q/metrics").then().statusCode(200);
+            given().baseUri("http://127.0.0.1").port(component.getValue()).when().get("/q/metrics").then().statusCode(200);
+            // health and metrics are for operators: not on the public port, nor through the gateway
+            given().baseUri("http://127.0.0.1").port(component.getKey()).when().get("/q/health/ready").then().statusCode(404);
+            given().baseUri("http://127.0.0.1").port(component.getKey()).when().get("/q/metrics").then().statusCode(404);
         }
         given().baseUri("http://127.0.0.1").port(RelaisSystem.KEYCLOAK).when().get("/realms/relais/.well-known/openid-configuration")
                 .then().statusCode(200).body("issuer", equalTo("http://127.0.0.1:8180/realms/relais"));

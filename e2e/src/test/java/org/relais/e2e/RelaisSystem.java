@@ -30,6 +30,11 @@ public final class RelaisSystem {
     public static final int REFERRAL = 8081;
     public static final int CASE = 8082;
     public static final int NOTIFICATION = 8083;
+    /** Where /q/health and /q/metrics answer: never the public ports. */
+    public static final int GATEWAY_MANAGEMENT = 9080;
+    public static final int REFERRAL_MANAGEMENT = 9081;
+    public static final int CASE_MANAGEMENT = 9082;
+    public static final int NOTIFICATION_MANAGEMENT = 9083;
     public static final int KEYCLOAK = 8180;
     public static final int KEYCLOAK_MGMT = 8190;
     public static final int KAFKA = 9092;
@@ -37,7 +42,8 @@ public final class RelaisSystem {
     public static final int POSTGRES = 15432;
     public static final int SMTP = 2525;
     public static final int MAIL_API = 8025;
-    public static final List<Integer> PORTS = List.of(GATEWAY, REFERRAL, CASE, NOTIFICATION, KEYCLOAK, KEYCLOAK_MGMT,
+    public static final List<Integer> PORTS = List.of(GATEWAY, REFERRAL, CASE, NOTIFICATION, GATEWAY_MANAGEMENT,
+            REFERRAL_MANAGEMENT, CASE_MANAGEMENT, NOTIFICATION_MANAGEMENT, KEYCLOAK, KEYCLOAK_MGMT,
             KAFKA, KAFKA_CONTROLLER, POSTGRES, SMTP, MAIL_API);
     public static final String TOKEN_URL = "http://127.0.0.1:" + KEYCLOAK + "/realms/relais/protocol/openid-connect/token";
 

@@ -17,15 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * What every Relais service offers operators and clients before any domain: health that reports the
- * database and Kafka, Prometheus metrics, its OpenAPI document, its migrated schema, and problem
- * documents for requests it cannot serve. Each service's test class extends this.
+ * database and Kafka and Prometheus metrics (both on the management port only), its OpenAPI document, its
+ * migrated schema, and problem documents for requests it cannot serve. Each service's test class extends this.
  */
 public abstract class ServiceBasicsContract {
 
     @Test
     public void livenessAndReadinessReportTheDatabaseAndKafka() {
-        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().when().get("/q/health/ready").then().statusCode(200)
+        given().port(Management.port()).when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().port(Management.port()).when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body(containsString("PostgreSQL"))
                 .body(containsString("Kafka"))
@@ -34,9 +34,19 @@ public abstract class ServiceBasicsContract {
 
     @Test
     public void metricsAreServedForPrometheus() {
-        given().when().get("/q/metrics").then().statusCode(200)
+        given().port(Management.port()).when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("relais_outbox_pending"))
                 .body(containsString("jvm_memory_used_bytes"));
+    }
+
+    @Test
+    public void healthAndMetricsAnswerOnlyOnTheManagementPort() {
+        // what an operator's probe or Prometheus reads is not offered to the clients of the public port
+        org.junit.jupiter.api.Assertions.assertNotEquals(io.restassured.RestAssured.port, Management.port());
+        for (String path : List.of("/q/health/ready", "/q/health/live", "/q/health", "/q/metrics")) {
+            given().port(Management.port()).when().get(path).then().statusCode(200);
+            given().when().get(path).then().statusCode(404);
+        }
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * A second instance of the service under test, as a separate process: the module's packaged
  * application ({@code target/quarkus-app/quarkus-run.jar}, built before the integration tests run)
  * started with the test profile and the same database, Kafka broker, token key and settings as the
- * instance Quarkus runs in the test JVM, on a port of its own. Its log goes to
+ * instance Quarkus runs in the test JVM, on a port (and a management port) of its own. Its log goes to
  * {@code target/<name>.log}. Closing it stops the process and waits for it to end.
  */
 public final class ServiceProcess implements AutoCloseable {
@@ -30,10 +30,12 @@ public final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
 
-    private ServiceProcess(Process process, int port) {
+    private ServiceProcess(Process process, int port, int managementPort) {
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     /** Starts the instance named {@code name} and returns once it reports ready. */
@@ -43,6 +45,7 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: the module is packaged before its integration tests");
         }
         int port = EmbeddedInfra.freePort();
+        int managementPort = EmbeddedInfra.freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
@@ -56,13 +59,15 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add("-Dquarkus.profile=test");
         cmd.add("-Dquarkus.http.host=127.0.0.1");
         cmd.add("-Dquarkus.http.port=" + port);
+        cmd.add("-Dquarkus.management.port=" + managementPort); // a packaged jar runs in normal mode, whatever its profile
+        cmd.add("-Dquarkus.management.test-port=" + managementPort);
         cmd.add("-Drelais.instance-id=" + name);
         cmd.add("-Dquarkus.log.file.path=target/" + name + "-test.log");
         cmd.add("-jar");
         cmd.add(jar.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/" + name + ".log"))).start();
-        ServiceProcess instance = new ServiceProcess(p, port);
+        ServiceProcess instance = new ServiceProcess(p, port, managementPort);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         try {
             org.awaitility.Awaitility.await().atMost(readyWithin).pollInterval(Duration.ofMillis(250))
@@ -79,7 +84,7 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(name + " ended with " + process.exitValue());
         }
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).GET().build(),
+            return http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
         } catch (java.io.IOException e) {
             return false; // not listening yet
@@ -88,6 +93,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** Where its /q/health and /q/metrics answer. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     @Override

@@ -32,6 +32,9 @@ class DeploymentManifestsTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).resolve("../..").normalize();
     private static final Map<String, Integer> PORTS = Map.of("referral-service", 8081, "case-service", 8082,
             "notification-service", 8083, "gateway", 8080);
+    /** Where /q/health and /q/metrics answer: never the public port. */
+    private static final Map<String, Integer> MANAGEMENT_PORTS = Map.of("referral-service", 9081, "case-service", 9082,
+            "notification-service", 9083, "gateway", 9080);
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(:[^}]*)?}");
     /** Read by Quarkus itself rather than through application.properties. */
     private static final Set<String> FRAMEWORK = Set.of("QUARKUS_PROFILE", "JAVA_OPTS");
@@ -92,9 +95,14 @@ class DeploymentManifestsTest {
             assertTrue(env.keySet().containsAll(settings.requiredInProduction()),
                     service + " lacks required settings " + settings.requiredInProduction());
             String port = String.valueOf(PORTS.get(service));
+            String management = String.valueOf(MANAGEMENT_PORTS.get(service));
             List<String> test = at(compose, "services", service, "healthcheck", "test");
-            assertTrue(String.join(" ", test).contains(":" + port + "/q/health/ready"), service + " healthcheck: " + test);
+            assertTrue(String.join(" ", test).contains(":" + management + "/q/health/ready"), service + " healthcheck: " + test);
             assertTrue(env.values().stream().map(String::valueOf).anyMatch(port::equals), service + " port " + port);
+            assertTrue(env.values().stream().map(String::valueOf).anyMatch(management::equals), service + " management port " + management);
+            List<Object> published = at(compose, "services", service, "ports");
+            assertTrue(published == null || published.stream().map(String::valueOf).noneMatch(p -> p.contains(management)),
+                    service + " publishes its management port: " + published);
         }
         for (String infra : List.of("postgres", "kafka", "keycloak", "mail")) {
             assertTrue(at(compose, "services", infra) != null, infra + " is in the compose file");
@@ -125,6 +133,7 @@ class DeploymentManifestsTest {
         for (Map.Entry<String, Integer> svc : PORTS.entrySet()) {
             String service = svc.getKey();
             int port = svc.getValue();
+            int management = MANAGEMENT_PORTS.get(service);
             Map<String, Object> deployment = docs.stream().filter(d -> "Deployment".equals(d.get("kind"))
                     && service.equals(at(d, "metadata", "name"))).findFirst().orElseThrow(() -> new AssertionError(service));
             assertTrue((Integer) at(deployment, "spec", "replicas") >= 2, service + " runs two replicas");
@@ -150,10 +159,17 @@ class DeploymentManifestsTest {
             List<Map<String, Object>> ports = at(c, "ports");
             assertEquals(port, ports.get(0).get("containerPort"), service + " containerPort");
             assertTrue(env.containsValue(String.valueOf(port)), service + " listens where its container port is");
+            Map<String, Object> managementPort = ports.stream().filter(p -> "management".equals(p.get("name"))).findFirst()
+                    .orElseThrow(() -> new AssertionError(service + " names no management container port"));
+            assertEquals(management, managementPort.get("containerPort"), service + " management containerPort");
+            assertTrue(env.containsValue(String.valueOf(management)), service + " manages where its management port is");
             assertEquals("/q/health/ready", at(c, "readinessProbe", "httpGet", "path"));
-            assertEquals(port, (Integer) at(c, "readinessProbe", "httpGet", "port"));
+            assertEquals("management", at(c, "readinessProbe", "httpGet", "port"));
             assertEquals("/q/health/live", at(c, "livenessProbe", "httpGet", "path"));
-            assertEquals(port, (Integer) at(c, "livenessProbe", "httpGet", "port"));
+            assertEquals("management", at(c, "livenessProbe", "httpGet", "port"));
+            assertEquals(String.valueOf(management), at(deployment, "spec", "template", "metadata", "annotations", "prometheus.io/port"),
+                    service + " metrics scrape port");
+            assertEquals("/q/metrics", at(deployment, "spec", "template", "metadata", "annotations", "prometheus.io/path"));
             assertTrue(at(c, "resources", "requests") != null && at(c, "resources", "limits") != null, service + " resources");
             Map<String, Object> k8sService = docs.stream().filter(d -> "Service".equals(d.get("kind"))
                     && service.equals(at(d, "metadata", "name"))).findFirst().orElseThrow(() -> new AssertionError(service));

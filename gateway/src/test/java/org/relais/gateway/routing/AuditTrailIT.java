@@ -133,7 +133,7 @@ class AuditTrailIT {
             rs.next();
             assertEquals(5, rs.getInt(1), "one caller's flood is capped at its per-minute budget");
         }
-        given().when().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString("relais_gateway_denials_unaudited_total"));
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString("relais_gateway_denials_unaudited_total"));
         given().auth().oauth2(auditor).when().get("/api/v1/audit/verify").then().statusCode(200)
                 .body("services.find { it.service == 'gateway' }.valid", equalTo(true));
     }

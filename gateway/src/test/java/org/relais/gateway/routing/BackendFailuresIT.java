@@ -80,7 +80,7 @@ class BackendFailuresIT {
     }
 
     private static double metric(String line) {
-        return given().when().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+        return given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().statusCode(200).extract().asString().lines()
                 .filter(l -> l.startsWith(line)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
@@ -110,7 +110,7 @@ class BackendFailuresIT {
         // every one of them was seen by the gateway and put down as the client's doing
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
                 metric("relais_gateway_requests_abandoned_total{backend=\"referral\"") - abandonedBefore >= expected);
-        given().when().get("/q/metrics").then().body(containsString("relais_gateway_circuit_open{backend=\"referral\"} 0.0"));
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().body(containsString("relais_gateway_circuit_open{backend=\"referral\"} 0.0"));
         given().auth().oauth2(caseworker).when().get("/api/v1/referrals").then().statusCode(200).body("service", equalTo("referral"));
         given().auth().oauth2(caseworker).when().get("/api/v1/agencies").then().statusCode(200);
     }
@@ -126,7 +126,7 @@ class BackendFailuresIT {
                 .contentType("application/problem+json")
                 .header("Retry-After", matchesPattern("[1-6][0-9]?"))
                 .body("detail", equalTo("The service is unavailable; retry shortly"));
-        given().when().get("/q/metrics").then().body(containsString("relais_gateway_circuit_open{backend=\"case\"} 1.0"));
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().body(containsString("relais_gateway_circuit_open{backend=\"case\"} 1.0"));
         // the other services are not affected
         given().auth().oauth2(caseworker).when().get("/api/v1/referrals").then().statusCode(200);
     }

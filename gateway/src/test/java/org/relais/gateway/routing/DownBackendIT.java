@@ -65,7 +65,7 @@ class DownBackendIT {
         given().auth().oauth2(token).when().get("/api/v1/cases").then().statusCode(503)
                 .header("Retry-After", org.hamcrest.Matchers.matchesPattern("[1-6][0-9]?"))
                 .contentType("application/problem+json");
-        given().when().get("/q/metrics").then().statusCode(200)
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("relais_gateway_circuit_open{backend=\"case\"} 1.0"))
                 .body(containsString("relais_gateway_circuit_rejected_total{backend=\"case\"}"));
     }

@@ -79,7 +79,7 @@ class GatewayRoutingIT {
             given().auth().oauth2(token).when().get("/api/v1/agencies").then().statusCode(200);
         }
         org.junit.jupiter.api.Assertions.assertTrue(verifiedTokens("hit") - hitsBefore >= 4,
-                () -> "the token's signature was checked once, then its identity reused: " + given().when().get("/q/metrics").asString()
+                () -> "the token's signature was checked once, then its identity reused: " + given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").asString()
                         .lines().filter(l -> l.contains("verified")).toList());
         // the same token with its signature altered is another token: verified, and refused
         String[] parts = token.split("\\.");
@@ -93,7 +93,7 @@ class GatewayRoutingIT {
     }
 
     private static double verifiedTokens(String result) {
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(l -> l.startsWith("relais_security_verified_tokens_total") && l.contains("result=\"" + result + "\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
@@ -127,7 +127,7 @@ class GatewayRoutingIT {
                 .then().statusCode(403);
         given().auth().oauth2(caseworker).when().get("/api/v1/nothing-here").then().statusCode(404)
                 .contentType("application/problem+json");
-        given().when().get("/q/metrics").then().statusCode(200).body(containsString("relais_gateway_denials_total"));
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().statusCode(200).body(containsString("relais_gateway_denials_total"));
     }
 
     @Test

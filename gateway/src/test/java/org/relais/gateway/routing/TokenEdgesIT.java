@@ -75,7 +75,7 @@ class TokenEdgesIT {
                         .body("detail", containsString("internal service clients"));
             }
         }
-        given().when().get("/q/metrics").then().body(containsString("reason=\"internal_client\""));
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().body(containsString("reason=\"internal_client\""));
         // an agency's own partner system goes through as before
         given().auth().oauth2(TestTokens.serviceAccount("ngo-casa-ecoute", "ngo-system", "caseworker"))
                 .when().get("/api/v1/referrals").then().statusCode(200);

@@ -166,7 +166,7 @@ class OutboxRelayIT {
         }
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> BlocksTestSupport.count(dataSource,
                 "select count(*) from relais_outbox where aggregate_id = '" + agg + "' and published_at is null") == 5);
-        given().get("/q/metrics").then().statusCode(200)
+        given().port(org.relais.testkit.Management.port()).get("/q/metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("relais_outbox_pending"));
         try {
             EmbeddedInfra.kafkaProxy().restore();

@@ -202,7 +202,7 @@ class ProblemIT {
     void theRequestIdIsEchoedAndHealthAndMetricsAreServed() {
         given().header("X-Request-Id", "client-chosen-id").when().get("/test/things")
                 .then().statusCode(401).header("X-Request-Id", equalTo("client-chosen-id"));
-        given().when().get("/q/health/live").then().statusCode(200);
-        given().when().get("/q/metrics").then().statusCode(200).body(containsString("relais_outbox_pending"));
+        given().port(org.relais.testkit.Management.port()).when().get("/q/health/live").then().statusCode(200);
+        given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().statusCode(200).body(containsString("relais_outbox_pending"));
     }
 }
