@@ -13,7 +13,11 @@ import java.util.Set;
  */
 public final class TransientFaults {
 
-    /** SQLSTATE classes and codes that describe the server or the connection, not the statement's data. */
+    /**
+     * Beyond {@link org.relais.blocks.problem.DatabaseUnavailable} (down, out of connections, lock or
+     * statement timeout): SQLSTATE classes and codes that pass for work that can simply be done again,
+     * such as a consumer's effect.
+     */
     private static final Set<String> TRANSIENT_SQLSTATE_CLASSES = Set.of(
             "08", // connection exception
             "53", // insufficient resources (too many connections, disk full, out of memory)
@@ -65,6 +69,9 @@ public final class TransientFaults {
     public static boolean isTransient(Throwable failure) {
         int depth = 0;
         for (Throwable t = failure; t != null && depth < 32; t = t.getCause() == t ? null : t.getCause(), depth++) {
+            if (org.relais.blocks.problem.DatabaseUnavailable.is(t)) {
+                return true; // the database cannot serve right now: what a request answers 503 for
+            }
             if (t instanceof PgException pg && transientState(pg.getSqlState())) {
                 return true;
             }
