@@ -27,9 +27,12 @@ public interface GatewayConfig {
     @WithDefault("1048576")
     long maxBodySize();
 
-    /** Pooled connections per backend. */
+    /** Pooled connections per backend, for everything but live streams. */
     @WithDefault("64")
     int poolSize();
+
+    /** Live streams: a pool of their own and the room each user, agency and the gateway has for them. */
+    Streams streams();
 
     /** Consecutive failures (no connection, no answer in time) that open a backend's circuit. */
     @WithDefault("5")
@@ -38,4 +41,23 @@ public interface GatewayConfig {
     /** How long an open circuit refuses requests before one trial request goes through. */
     @WithDefault("10s")
     Duration circuitOpenFor();
+
+    interface Streams {
+
+        /** Live streams open at once through this gateway, and the size of their own connection pool. */
+        @WithDefault("2000")
+        int maxTotal();
+
+        /** Live streams one user (the token's subject) may hold open at once. */
+        @WithDefault("5")
+        int perUser();
+
+        /** Live streams the members and service accounts of one agency may hold open at once. */
+        @WithDefault("200")
+        int perAgency();
+
+        /** The Retry-After of a stream refused for want of room. */
+        @WithDefault("30s")
+        Duration retryAfter();
+    }
 }

@@ -42,7 +42,9 @@ import java.util.concurrent.TimeoutException;
  * headers are dropped), {@code X-Request-Id} and {@code traceparent} added and the {@code Authorization}
  * header relayed so the service checks again. A service that is
  * down answers 503, one that stays silent past the timeout 504; live streams have no timeout and are
- * closed when the caller's token expires.
+ * closed when the caller's token expires. Live streams have a connection pool of their own and room
+ * per user, per agency and in all ({@link StreamLimits}), so however many are open, every other request
+ * finds a connection: with them in the backend's pool, its 64 connections were held by 64 streams.
  */
 @ApplicationScoped
 public class GatewayProxy {
@@ -60,6 +62,8 @@ public class GatewayProxy {
     private final Map<RouteTable.Backend, HttpClient> clients = new EnumMap<>(RouteTable.Backend.class);
     private final Map<RouteTable.Backend, URI> backends = new EnumMap<>(RouteTable.Backend.class);
     private final Map<RouteTable.Backend, CircuitBreaker> breakers = new EnumMap<>(RouteTable.Backend.class);
+    private final HttpClient streamClient;
+    private final StreamLimits streamLimits;
 
     public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx,
                         RateLimiter limiter, org.relais.gateway.audit.DenialAudit denials) {
@@ -84,6 +88,15 @@ public class GatewayProxy {
                             .setDecompressionSupported(false),
                     new PoolOptions().setHttp1MaxSize(config.poolSize())));
         }
+        GatewayConfig.Streams streams = config.streams();
+        streamLimits = new StreamLimits(streams.perUser(), streams.perAgency(), streams.maxTotal());
+        // as large as the streams admitted: an admitted stream never waits for a connection
+        streamClient = vertx.createHttpClient(new HttpClientOptions()
+                        .setKeepAlive(true)
+                        .setConnectTimeout((int) config.connectTimeout().toMillis())
+                        .setDecompressionSupported(false),
+                new PoolOptions().setHttp1MaxSize(streams.maxTotal()));
+        metrics.gauge("relais.gateway.streams.open", streamLimits, StreamLimits::open);
     }
 
     void install(@Observes Router router) {
@@ -184,15 +197,42 @@ public class GatewayProxy {
             problem(rc, ProblemType.MALFORMED_REQUEST, 413, "The request body is too large");
             return;
         }
+        StreamLimits.Permit permit = null;
+        if (route.stream()) {
+            StreamLimits.Outcome room = streamLimits.admit(caller.subject() != null ? caller.subject() : caller.username(),
+                    caller.agencyId());
+            if (room instanceof StreamLimits.Refused refused) {
+                streamRefused(rc, refused);
+                return;
+            }
+            permit = (StreamLimits.Permit) room;
+        }
         CircuitBreaker.Admission admission = breakers.get(route.backend()).admit();
         if (!admission.admitted()) {
+            if (permit != null) {
+                permit.release();
+            }
             metrics.counter("relais.gateway.circuit.rejected", "backend", route.backend().name().toLowerCase(Locale.ROOT)).increment();
             rc.request().resume();
             rc.response().putHeader("Retry-After", Long.toString(Math.max(1, (admission.waitMillis() + 999) / 1000)));
             problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
             return;
         }
-        new Exchange(rc, route, jwt, admission).start();
+        new Exchange(rc, route, jwt, admission, permit).start();
+    }
+
+    private void streamRefused(RoutingContext rc, StreamLimits.Refused refused) {
+        metrics.counter("relais.gateway.streams.refused", "scope", refused.scope().label()).increment();
+        rc.request().resume();
+        rc.response().putHeader("Retry-After", Long.toString(Math.max(1, config.streams().retryAfter().toSeconds())));
+        String detail = switch (refused.scope()) {
+            case USER -> "This user already has " + refused.limit() + " live streams open, the most one user may hold; close one first";
+            case AGENCY -> "The agency already has " + refused.limit() + " live streams open, the most one agency may hold; retry later";
+            case GATEWAY -> "The gateway holds " + refused.limit() + " live streams, the most it may; retry later";
+        };
+        problem(rc, new Problem(ProblemType.RATE_LIMITED, 429, detail)
+                .with("limit", refused.limit())
+                .with("scope", refused.scope().label()));
     }
 
     private static long parseLength(String value) {
@@ -218,6 +258,7 @@ public class GatewayProxy {
         private final JsonWebToken jwt;
         private final CircuitBreaker breaker;
         private final CircuitBreaker.Admission admission;
+        private final StreamLimits.Permit permit; // a live stream's place, null for any other request
         private final long timeoutMillis = config.timeout().toMillis();
         private HttpClientRequest out;
         private boolean reported;      // the breaker was told (once)
@@ -230,8 +271,10 @@ public class GatewayProxy {
         private long uploadTimer = -1;
         private long streamTimer = -1;
 
-        Exchange(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt, CircuitBreaker.Admission admission) {
+        Exchange(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt, CircuitBreaker.Admission admission,
+                 StreamLimits.Permit permit) {
             this.rc = rc;
+            this.permit = permit;
             this.req = rc.request();
             this.route = route;
             this.jwt = jwt;
@@ -240,6 +283,10 @@ public class GatewayProxy {
         }
 
         void start() {
+            if (permit != null) {
+                // before the close handler below: the first end handler installs the context's own close handler
+                rc.addEndHandler(ar -> streamOver());
+            }
             rc.response().closeHandler(v -> clientGone());
             req.exceptionHandler(e -> clientGone());
             URI target = backends.get(route.backend());
@@ -248,8 +295,12 @@ public class GatewayProxy {
                     .setHost(target.getHost())
                     .setPort(target.getPort())
                     .setURI(req.uri())
+                    // waiting for a pooled connection is bounded too; longer than a connection attempt, so a
+                    // timeout here is a full pool, never a backend that does not answer the connection
+                    .setConnectTimeout(timeoutMillis + config.connectTimeout().toMillis())
                     .setIdleTimeout(0); // armed once the request is sent: a slow upload is not the backend's silence
-            clients.get(route.backend()).request(options).onComplete(ar -> {
+            HttpClient client = route.stream() ? streamClient : clients.get(route.backend());
+            client.request(options).onComplete(ar -> {
                 if (ar.failed()) {
                     connectFailed(ar.cause());
                     return;
@@ -369,9 +420,7 @@ public class GatewayProxy {
 
         private void clientGone() {
             cancelUploadTimer();
-            if (streamTimer >= 0) {
-                rc.vertx().cancelTimer(streamTimer);
-            }
+            streamOver();
             if (!answered) {
                 answered = true;
                 abandon("client-gone");
@@ -388,9 +437,36 @@ public class GatewayProxy {
 
         private void connectFailed(Throwable cause) {
             cancelUploadTimer();
+            if (poolBusy(cause)) {
+                // every pooled connection was busy the whole time: the gateway's load, not the backend's failure
+                abandon("pool-busy");
+                if (!answered) {
+                    answered = true;
+                    req.resume();
+                    rc.response().putHeader("Retry-After", "2");
+                    problem(rc, ProblemType.UNAVAILABLE, 503, "The gateway is busy; retry shortly");
+                }
+                return;
+            }
             report(false); // whether or not the client is still there, the backend could not be reached
             if (!answered) {
                 failed(cause, false);
+            }
+        }
+
+        /**
+         * The live stream ended, however it did: its place is free, its expiry timer no longer needed, and the
+         * service's side is let go too. Called from every place an ending shows (the client's close, the routing
+         * context's end handlers, the relay's end or failure, the token's expiry), as none of them sees them all.
+         */
+        private void streamOver() {
+            if (streamTimer >= 0) {
+                rc.vertx().cancelTimer(streamTimer);
+                streamTimer = -1;
+            }
+            if (permit != null) {
+                permit.release();
+                cutBackend();
             }
         }
 
@@ -462,16 +538,30 @@ public class GatewayProxy {
                 // closed the moment the token expires: a stream must not outlive the right to read it
                 long untilExpiry = jwt.getExpirationTime() * 1000 - System.currentTimeMillis();
                 streamTimer = rc.vertx().setTimer(Math.max(1, untilExpiry), t -> {
-                    if (!resp.ended()) {
-                        resp.end();
+                    streamTimer = -1;
+                    try {
+                        if (!resp.ended() && !resp.closed()) {
+                            resp.end();
+                        }
+                    } finally {
+                        streamOver();
                     }
-                    in.request().reset();
                 });
-                resp.endHandler(v -> rc.vertx().cancelTimer(streamTimer));
             }
-            in.pipeTo(resp).onFailure(e -> {
-                if (!resp.ended() && !resp.closed()) {
-                    resp.reset();
+            // A client may leave as an event is being relayed: the write fails on a connection whose close Vert.x has
+            // not yet reported, and ending or resetting the response then throws and the close is never reported (no
+            // close, end or exception handler). So a stream's response is not ended on a failure, its place is given
+            // back here, whatever Vert.x reports later, and the reset waits for the next turn of the event loop.
+            in.pipe().endOnFailure(!route.stream()).to(resp).onComplete(ar -> {
+                if (route.stream()) {
+                    streamOver(); // ended by the service, or failed on either side: over in any case
+                }
+                if (ar.failed()) {
+                    rc.vertx().runOnContext(v -> {
+                        if (!resp.ended() && !resp.closed()) {
+                            resp.reset();
+                        }
+                    });
                 }
             });
         }
@@ -504,6 +594,12 @@ public class GatewayProxy {
                 uploadTimer = -1;
             }
         }
+    }
+
+    /** Vert.x's failure when no pooled connection came free within the request's connect timeout. */
+    static boolean poolBusy(Throwable cause) {
+        return cause instanceof io.vertx.core.impl.NoStackTraceTimeoutException && cause.getMessage() != null
+                && cause.getMessage().contains("getting a connection");
     }
 
     private static final java.util.regex.Pattern RECORD = java.util.regex.Pattern.compile(
@@ -550,7 +646,11 @@ public class GatewayProxy {
     }
 
     private void problem(RoutingContext rc, ProblemType type, int status, String detail) {
-        Problem p = new Problem(type, status, detail);
+        problem(rc, new Problem(type, status, detail));
+    }
+
+    private void problem(RoutingContext rc, Problem p) {
+        int status = p.status;
         p.instance = "urn:relais:request:" + rc.request().getHeader(RequestCorrelation.REQUEST_ID);
         p.traceId = RequestCorrelation.traceId(rc.request());
         try {

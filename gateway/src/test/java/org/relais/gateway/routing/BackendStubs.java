@@ -18,13 +18,21 @@ import java.util.stream.Collectors;
 /**
  * Real HTTP backends for the gateway's tests: the referral and case "services" echo what reached them;
  * {@code /api/v1/cases/hang} never answers; {@code /api/v1/notifications/stream} streams two events two
- * seconds apart (longer than the gateway's test timeout); nothing listens where the notification-service
+ * seconds apart (longer than the gateway's test timeout), and with {@code ?endless=true} never ends: one
+ * event, then a comment every half second, which is also how the stub notices a stream the gateway closed
+ * ({@code GET /stub/streams} on any stub: the endless streams it holds open); nothing listens where the notification-service
  * should be for other paths... it is a port with no server.
  */
 public class BackendStubs implements QuarkusTestResourceLifecycleManager {
 
     /** Request bodies to an {@code .../upload} path that reached a stub whole (GET {@code /stub/uploads} on any stub). */
     private static final java.util.concurrent.atomic.AtomicInteger UPLOADS = new java.util.concurrent.atomic.AtomicInteger();
+    /** Request bodies to an {@code .../upload} path still arriving. */
+    private static final java.util.concurrent.atomic.AtomicInteger UPLOADING = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The endless streams being served; written to by one ticker thread, not a thread each. */
+    private static final java.util.Set<HttpExchange> ENDLESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static java.util.concurrent.ScheduledExecutorService ticker;
 
     private HttpServer referral;
     private HttpServer cases;
@@ -55,7 +63,8 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
     }
 
     private static HttpServer server(String name) throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        // a deep accept queue: the gateway opens a connection to the stub for each of a thousand live streams
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
         s.setExecutor(Executors.newCachedThreadPool());
         s.createContext("/", ex -> handle(name, ex));
         s.start();
@@ -72,8 +81,12 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             respond(ex, 503, "{\"status\":503,\"detail\":\"stub is down\"}");
             return;
         }
+        if (path.equals("/stub/streams")) {
+            respond(ex, 200, "{\"open\":" + ENDLESS.size() + "}");
+            return;
+        }
         if (path.equals("/stub/uploads")) {
-            respond(ex, 200, "{\"completed\":" + UPLOADS.get() + "}");
+            respond(ex, 200, "{\"completed\":" + UPLOADS.get() + ",\"inProgress\":" + UPLOADING.get() + "}");
             return;
         }
         if (path.endsWith("/not-modified")) {
@@ -107,6 +120,16 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             respond(ex, 200, AuditStubs.answer(name, path, ex.getRequestURI().getRawQuery()));
             return;
         }
+        if (path.endsWith("/notifications/stream") && "endless=true".equals(ex.getRequestURI().getQuery())) {
+            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            out.write("id: 1\ndata: first\n\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            ENDLESS.add(ex);
+            startTicker();
+            return; // left open: the ticker keeps it alive until the other side goes away
+        }
         if (path.endsWith("/notifications/stream")) {
             ex.getResponseHeaders().add("Content-Type", "text/event-stream");
             ex.sendResponseHeaders(200, 0);
@@ -119,7 +142,18 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             }
             return;
         }
-        byte[] body = ex.getRequestBody().readAllBytes(); // fails when the gateway resets the request mid-body
+        boolean upload = path.endsWith("/upload");
+        if (upload) {
+            UPLOADING.incrementAndGet();
+        }
+        byte[] body;
+        try {
+            body = ex.getRequestBody().readAllBytes(); // fails when the gateway resets the request mid-body
+        } finally {
+            if (upload) {
+                UPLOADING.decrementAndGet();
+            }
+        }
         if (path.endsWith("/upload")) {
             UPLOADS.incrementAndGet();
         }
@@ -134,6 +168,29 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
         ex.sendResponseHeaders(path.endsWith("/created") ? 201 : 200, out.length);
         ex.getResponseBody().write(out);
         ex.close();
+    }
+
+    private static synchronized void startTicker() {
+        if (ticker != null) {
+            return;
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stub-stream-ticker");
+            t.setDaemon(true);
+            return t;
+        });
+        byte[] tick = ": tick\n\n".getBytes(StandardCharsets.UTF_8);
+        ticker.scheduleWithFixedDelay(() -> {
+            for (HttpExchange ex : ENDLESS) {
+                try {
+                    ex.getResponseBody().write(tick);
+                    ex.getResponseBody().flush();
+                } catch (IOException | RuntimeException gone) {
+                    ENDLESS.remove(ex);
+                    ex.close();
+                }
+            }
+        }, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Holds the exchange open, as a slow or silent server does. */
@@ -155,6 +212,8 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        ENDLESS.forEach(HttpExchange::close);
+        ENDLESS.clear();
         for (HttpServer s : new HttpServer[] {referral, cases, notifications}) {
             if (s != null) {
                 s.stop(0);
