@@ -46,7 +46,8 @@ public final class CaseViews {
 
     @Schema(name = "CaseConsent")
     public record Consent(@NotNull Boolean granted, @Size(max = 3) List<@NotNull ConsentScope> scope, ConsentMethod method,
-                          Instant recordedAt, @Size(max = 100) String recordedBy, Boolean allowOnwardReferral, Instant expiresAt) {
+                          @org.relais.blocks.validation.SensibleTime Instant recordedAt, @Size(max = 100) String recordedBy,
+                          Boolean allowOnwardReferral, @org.relais.blocks.validation.SensibleTime Instant expiresAt) {
     }
 
     @Schema(name = "CreateCase", description = "A walk-in: the survivor came to the agency directly")
@@ -60,7 +61,7 @@ public final class CaseViews {
     public record NewAssessment(@NotNull @Size(max = 24) Map<@Size(max = 8) String, Boolean> answers, Level professionalJudgement) {
     }
 
-    public record NewAction(@NotNull ActionType type, @NotNull Instant dueAt, @NotBlank @Size(max = 5000) String description) {
+    public record NewAction(@NotNull ActionType type, @NotNull @org.relais.blocks.validation.SensibleTime Instant dueAt, @NotBlank @Size(max = 5000) String description) {
     }
 
     public record Close(@NotNull Outcome outcome, @NotBlank @Size(max = 10_000) String summary) {

@@ -166,6 +166,10 @@ class CaseIT {
                 {"{\"consent\": " + consent.replace("VERBAL", "TELEPATHY") + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"]}", null},
                 {"{\"consent\": " + consent.replace("[\"IDENTITY\"]", "[\"EVERYTHING\"]") + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"]}", null},
                 {"{\"consent\": " + consent + ", \"priority\": \"URGENT\", \"services\": [\"FLYING\"]}", null},
+                {"{\"consent\": " + consent.replace("}", ", \"expiresAt\": \"9999-12-31T00:00:00Z\"}")
+                        + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"]}", "/consent/expiresAt"},
+                {"{\"consent\": " + consent.replace("}", ", \"recordedAt\": \"0001-01-01T00:00:00Z\"}")
+                        + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"]}", "/consent/recordedAt"},
                 {"{\"consent\": " + consent + ", \"priority\": \"URGENT\", \"services\": [\"SHELTER\"], \"survivorId\": \""
                         + java.util.UUID.randomUUID() + "\"}", "/survivorId"}}) {
             var response = given().auth().oauth2(caseworker).contentType(ContentType.JSON).body(bad[0]).when().post("/api/v1/cases");

@@ -45,15 +45,16 @@ public final class ReferralInput {
     }
 
     @Schema(name = "Incident", description = "Coded, non-identifying facts")
-    public record Incident(@Size(max = 4) List<@NotNull IncidentForm> forms, LocalDate occurredOn,
+    public record Incident(@Size(max = 4) List<@NotNull IncidentForm> forms, @org.relais.blocks.validation.SensibleTime LocalDate occurredOn,
                            @Pattern(regexp = "\\d{1,2}-\\d{1,2}|\\d{1,2}\\+", message = "must be a band such as 25-34 or 65+") String ageBand,
                            Boolean childrenPresent, @Size(max = 5) List<@NotNull Need> needs) {
     }
 
     @Schema(name = "Consent")
     public record Consent(@NotNull Boolean granted, @Size(max = 3) List<@NotNull ConsentScope> scope,
-                          ConsentMethod method, Instant recordedAt,
-                          @Size(max = 100) String recordedBy, Boolean allowOnwardReferral, Instant expiresAt) {
+                          ConsentMethod method, @org.relais.blocks.validation.SensibleTime Instant recordedAt,
+                          @Size(max = 100) String recordedBy, Boolean allowOnwardReferral,
+                          @org.relais.blocks.validation.SensibleTime Instant expiresAt) {
     }
 
     @Schema(name = "CreateReferral")

@@ -140,7 +140,10 @@ public class ReferralService {
         }
         Uni<UUID> fromCase = in.caseId() == null ? Uni.createFrom().nullItem()
                 : Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select survivor_id, data_erased_at is not null from known_cases where case_id = ?1 and owning_agency_id = ?2",
+                        "select survivor_id, data_erased_at is not null from known_cases where case_id = ?1 and owning_agency_id = ?2 "
+                                // shared lock until this referral commits: the case's erasure (which updates the row,
+                                // then erases the referrals made from the case) waits for it and then erases it too
+                                + "for share",
                         Object[].class).setParameter(1, in.caseId()).setParameter(2, sender).getResultList())
                 .map(rows -> {
                     if (rows.isEmpty()) {
@@ -369,7 +372,9 @@ public class ReferralService {
             Versions.checkIfMatch(ifMatch, r.version);
             Instant now = now();
             if (r.consentLapsed(now) && !r.erased()) {
-                // expired and the job has not got to it yet: ended now, before the action is judged
+                // expired and the job has not got to it yet: the referral is judged as withdrawn (any action but
+                // withdraw-consent then answers 409, and this transaction, the expiry with it, rolls back: reads
+                // hide her data regardless, and the expiry job records it); withdraw-consent records it now
                 return withdrawConsent(r, ActionBody.EMPTY, ReferralJobs.SYSTEM, now, ConsentEnd.EXPIRED, null)
                         .chain(() -> act(r, action, b, party, caller, now));
             }

@@ -300,6 +300,11 @@ class ConsentEverywhereIT {
         create(ngo, body(LEGAL, null, ", \"survivorId\": \"" + survivor + "\"")).then().statusCode(201)
                 .body("survivorId", equalTo(survivor));
         create(legal, body(SHELTER, null, ", \"survivorId\": \"" + shelterSurvivor + "\"")).then().statusCode(422);
+        // times no one means: 422 naming the field, never stored
+        create(police, body(NGO, Instant.parse("9999-12-31T00:00:00Z"), "")).then().statusCode(422)
+                .body("errors[0].field", equalTo("/consent/expiresAt"));
+        create(police, body(NGO, null, ", \"incident\": {\"occurredOn\": \"0001-01-01\"}")).then().statusCode(422)
+                .body("errors[0].field", equalTo("/incident/occurredOn"));
         create(shelter, body(LEGAL, null, ", \"survivorId\": \"" + shelterSurvivor + "\"")).then().statusCode(201);
     }
 

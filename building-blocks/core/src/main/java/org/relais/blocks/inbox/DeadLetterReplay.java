@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  * Puts the events of a dead-letter topic back on the topic they came from, once the fault that sent them
  * there is fixed. Each event keeps its id and key, so every consumer that had already applied it skips it
  * (its inbox) and the one that could not applies it now. The replay reads the dead-letter topic in its own
- * consumer group and commits what it republished: running it twice replays only what arrived in between.
+ * consumer group and, when it replays every consumer's dead letters, commits what it republished: running
+ * it twice replays only what arrived in between. With {@code --consumer} it commits nothing, so the other
+ * consumers' dead letters stay for their own replay.
  * A replayed event comes after the events of its key that were applied meanwhile; the consumers' effects
  * are written to tolerate that (a transition that no longer applies is recorded as a no-op).
  *
@@ -111,7 +113,9 @@ public final class DeadLetterReplay {
                     out.send(again).get(30, TimeUnit.SECONDS);
                     replayed++;
                 }
-                if (!dryRun) {
+                if (!dryRun && consumer == null) {
+                    // a replay of one consumer's dead letters commits nothing: the others' stay for their own replay
+                    // (what it replays again next time, each consumer's inbox applies once)
                     in.commitSync();
                 }
             }

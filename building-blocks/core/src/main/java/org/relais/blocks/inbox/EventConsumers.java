@@ -305,7 +305,7 @@ public class EventConsumers {
                     Log.warnf("consumer %s: event %s (%s) failed on attempt %d (%s, %s); retrying in %d ms", name, event.id(),
                             event.type(), attempt, e.getClass().getSimpleName(), passes ? "transient" : "not known to pass",
                             backoff);
-                    if (!waitKeepingTheGroup(c, backoff)) {
+                    if (!waitKeepingTheGroup(c, backoff, new TopicPartition(r.topic(), r.partition()))) {
                         return false;
                     }
                     backoff = Math.min(backoff * 2, retry.maxBackoff().toMillis());
@@ -318,8 +318,13 @@ public class EventConsumers {
             return true;
         }
 
-        /** Waits, polling with every partition paused; answers false if the partitions were revoked meanwhile. */
-        private boolean waitKeepingTheGroup(KafkaConsumer<String, String> c, long millis) {
+        /**
+         * Waits, polling with every partition paused; answers false if the event's partition went to another
+         * member meanwhile. (A rebalance that gives it back, as an eager one does, is no reason to give up: the
+         * consumer goes on, and what it reads again its inbox applies once. Giving up on every revocation made
+         * replicas waiting out the same outage take turns rejoining and revoking each other.)
+         */
+        private boolean waitKeepingTheGroup(KafkaConsumer<String, String> c, long millis, TopicPartition partition) {
             waiting = true;
             try {
                 c.pause(c.assignment());
@@ -333,7 +338,10 @@ public class EventConsumers {
                         c.pause(List.of(tp));
                     }
                     if (revoked) {
-                        return false;
+                        if (!c.assignment().contains(partition)) {
+                            return false;
+                        }
+                        revoked = false;
                     }
                 } while (running && System.currentTimeMillis() < until);
                 return running;

@@ -73,12 +73,15 @@ public class RetentionJob {
     }
 
     private long clean(RetentionTarget t) throws SQLException {
+        String old = t.timeColumn() + " < now() - cast(? as interval) and (" + t.condition() + ")";
+        // the outer delete checks again: a row changed between the subquery and the delete (a delivery retried) stays
         String sql = "delete from " + t.table() + " where " + t.keyColumn() + " in (select " + t.keyColumn() + " from " + t.table()
-                + " where " + t.timeColumn() + " < now() - cast(? as interval) and (" + t.condition() + ") limit " + config.batchSize() + ")";
+                + " where " + old + " limit " + config.batchSize() + ") and " + old;
         long total = 0;
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             c.setAutoCommit(true);
             ps.setString(1, t.keep().toSeconds() + " seconds");
+            ps.setString(2, t.keep().toSeconds() + " seconds");
             int n;
             do {
                 n = ps.executeUpdate();
