@@ -66,12 +66,14 @@ public class WebhookResource {
     @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type, the agency's webhook limit reached (limit in the problem), or the Idempotency-Key used with another body")
     public Uni<Response> register(@Valid @NotNull WebhookViews.Create body, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
-        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks", body,
-                fresh -> service.validate(body, caller).chain(() -> service.register(body, caller, fresh != null))
+        // the target is resolved before any transaction: a host whose DNS hangs must not hold a database
+        // connection (and the agency's registration lock) for the resolver's timeout
+        return service.validate(body, caller).chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks", body,
+                fresh -> service.register(body, caller, fresh != null)
                         .map(issued -> new Idempotent.Outcome(String.valueOf(issued.issueId()), 201, Response.created(
                                 URI.create("/api/v1/webhooks/" + issued.view().id())).entity(issued.view()).build())),
                 replay -> service.reissued(UUID.fromString(replay.resourceId()), caller).map(v -> Response.status(replay.status())
-                        .location(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build()));
+                        .location(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build())));
     }
 
     @GET

@@ -58,13 +58,15 @@ class WebhookResolutionIT {
     static class Lookups extends HostLookup {
         final Set<String> slow = ConcurrentHashMap.newKeySet();
         final AtomicInteger slowCalls = new AtomicInteger();
+        /** Never released: a slow name hangs for its full 10 s bound. */
+        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
 
         @Override
         public List<InetAddress> lookup(String host) throws UnknownHostException {
             if (slow.contains(host)) {
                 slowCalls.incrementAndGet();
                 try {
-                    Thread.sleep(10_000);
+                    released.await(10, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

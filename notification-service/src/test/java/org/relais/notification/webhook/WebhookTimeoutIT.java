@@ -57,7 +57,7 @@ class WebhookTimeoutIT {
                     try {
                         Socket s = server.accept();
                         connections.add(System.currentTimeMillis());
-                        Thread w = new Thread(() -> trickle(s), "trickle");
+                        Thread w = new Thread(() -> trickle(s, closed), "trickle");
                         w.setDaemon(true);
                         w.start();
                     } catch (Exception e) {
@@ -69,7 +69,8 @@ class WebhookTimeoutIT {
             t.start();
         }
 
-        private static void trickle(Socket s) {
+        /** One byte every 300 ms until the dispatcher hangs up or the receiver is closed. */
+        private static void trickle(Socket s, java.util.concurrent.CountDownLatch closed) {
             try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
                 in.read(new byte[65536]);
                 out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -77,12 +78,16 @@ class WebhookTimeoutIT {
                 for (int i = 0; i < 1000; i++) {
                     out.write('.');
                     out.flush();
-                    Thread.sleep(300);
+                    if (closed.await(300, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
                 }
             } catch (Exception e) {
                 // the dispatcher hung up
             }
         }
+
+        private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
         String url() {
             return "http://127.0.0.1:" + server.getLocalPort() + "/hooks/relais";
@@ -90,6 +95,7 @@ class WebhookTimeoutIT {
 
         @Override
         public void close() throws Exception {
+            closed.countDown();
             server.close();
         }
     }
