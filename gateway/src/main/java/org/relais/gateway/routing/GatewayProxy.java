@@ -84,6 +84,7 @@ public class GatewayProxy {
                     b.name().toLowerCase(Locale.ROOT))), breaker, cb -> cb.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
             clients.put(b, vertx.createHttpClient(new HttpClientOptions()
                             .setKeepAlive(true)
+                            .setKeepAliveTimeout((int) Math.max(1, config.keepAliveTimeout().toSeconds()))
                             .setConnectTimeout((int) config.connectTimeout().toMillis())
                             .setDecompressionSupported(false),
                     new PoolOptions().setHttp1MaxSize(config.poolSize())));
@@ -93,6 +94,7 @@ public class GatewayProxy {
         // as large as the streams admitted: an admitted stream never waits for a connection
         streamClient = vertx.createHttpClient(new HttpClientOptions()
                         .setKeepAlive(true)
+                        .setKeepAliveTimeout((int) Math.max(1, config.keepAliveTimeout().toSeconds()))
                         .setConnectTimeout((int) config.connectTimeout().toMillis())
                         .setDecompressionSupported(false),
                 new PoolOptions().setHttp1MaxSize(streams.maxTotal()));
@@ -548,22 +550,46 @@ public class GatewayProxy {
                     }
                 });
             }
-            // A client may leave as an event is being relayed: the write fails on a connection whose close Vert.x has
-            // not yet reported, and ending or resetting the response then throws and the close is never reported (no
-            // close, end or exception handler). So a stream's response is not ended on a failure, its place is given
-            // back here, whatever Vert.x reports later, and the reset waits for the next turn of the event loop.
-            in.pipe().endOnFailure(!route.stream()).to(resp).onComplete(ar -> {
+            // A relay that fails is never ended as if it were whole: the client would wait for the rest of a body its
+            // Content-Length promised (a service whose connection closed after the head left a client hanging until
+            // its own timeout). A client may also leave as an event is being relayed: the write fails on a connection
+            // whose close Vert.x has not yet reported, and ending or resetting the response then throws and the close
+            // is never reported (no close, end or exception handler). So a stream's place is given back here, whatever
+            // Vert.x reports later, and what the client gets waits for the next turn of the event loop.
+            in.pipe().endOnFailure(false).to(resp).onComplete(ar -> {
                 if (route.stream()) {
                     streamOver(); // ended by the service, or failed on either side: over in any case
                 }
                 if (ar.failed()) {
-                    rc.vertx().runOnContext(v -> {
-                        if (!resp.ended() && !resp.closed()) {
-                            resp.reset();
-                        }
-                    });
+                    rc.vertx().runOnContext(v -> brokenOff(in));
                 }
             });
+        }
+
+        /**
+         * The service's answer broke off (its connection closed or reset mid-body), or the client left. Nothing sent
+         * yet: the client gets a 502 problem instead of the service's head. Part of it sent: the client's connection
+         * is reset, so it sees a truncated answer as one rather than waiting for bytes that will never come.
+         */
+        private void brokenOff(HttpClientResponse in) {
+            HttpServerResponse resp = rc.response();
+            if (resp.ended() || resp.closed()) {
+                return; // the client is gone
+            }
+            metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
+                    "kind", "broken-off").increment();
+            Log.warnf("%s %s: %s backend broke off its answer", req.method(), rc.normalizedPath(), route.backend());
+            if (route.stream() || resp.headWritten()) {
+                resp.reset();
+                return;
+            }
+            for (String name : in.headers().names()) {
+                if (!name.equalsIgnoreCase(RequestCorrelation.REQUEST_ID)) {
+                    resp.headers().remove(name);
+                }
+            }
+            resp.setChunked(false);
+            problem(rc, ProblemType.UNAVAILABLE, 502, "The service's answer broke off; retry shortly");
         }
 
         private void report(boolean backendOk) {

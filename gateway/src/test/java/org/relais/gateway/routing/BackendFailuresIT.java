@@ -116,6 +116,31 @@ class BackendFailuresIT {
     }
 
     @Test
+    void anAnswerTheServiceBreaksOffNeverLeavesTheClientWaiting() throws Exception {
+        // the head came, then the service's connection closed: a 502 problem instead of a body that never comes
+        given().auth().oauth2(caseworker).when().get("/api/v1/referrals/broken-off").then().statusCode(502)
+                .contentType("application/problem+json")
+                .body("detail", equalTo("The service's answer broke off; retry shortly"));
+        // part of the body came: the client's connection ends at once, short of what Content-Length promised
+        long start = System.nanoTime();
+        try (Socket s = open("GET /api/v1/referrals/broken-off?midway HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                + caseworker + "\r\n\r\n")) {
+            InputStream in = s.getInputStream();
+            assertTrue(statusLine(in).startsWith("HTTP/1.1 200"));
+            String rest;
+            try {
+                rest = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1); // until the gateway closes (10 s at most)
+            } catch (java.net.SocketException reset) {
+                rest = ""; // reset rather than closed: as good, the client knows the answer is broken
+            }
+            int body = rest.indexOf("\r\n\r\n") < 0 ? 0 : rest.length() - rest.indexOf("\r\n\r\n") - 4;
+            assertTrue(body < 100, "a truncated body is not passed off as whole: " + body + " bytes");
+        }
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(5)) < 0, "the client was not left waiting");
+        given().auth().oauth2(caseworker).when().get("/api/v1/referrals").then().statusCode(200).body("service", equalTo("referral"));
+    }
+
+    @Test
     void backendUnavailableAnswersOpenTheCircuit() {
         for (int i = 0; i < 3; i++) { // the service's own 503, relayed
             given().auth().oauth2(caseworker).when().get("/api/v1/cases/unavailable").then().statusCode(503)

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * Real HTTP backends for the gateway's tests: the referral and case "services" echo what reached them;
- * {@code /api/v1/cases/hang} never answers; {@code /api/v1/notifications/stream} streams two events two
+ * {@code /api/v1/cases/hang} never answers; {@code .../broken-off} closes its connection after the head (and
+ * with {@code ?midway} ten bytes) of an answer promising a hundred; {@code /api/v1/notifications/stream} streams two events two
  * seconds apart (longer than the gateway's test timeout), and with {@code ?endless=true} never ends: one
  * event, then a comment every half second, which is also how the stub notices a stream the gateway closed
  * ({@code GET /stub/streams} on any stub: the endless streams it holds open); nothing listens where the notification-service
@@ -99,6 +100,17 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
         if (path.endsWith("/hang")) {
             hang(Duration.ofSeconds(30)); // a backend that never answers
             ex.close();
+            return;
+        }
+        if (path.endsWith("/broken-off")) { // the head of a 200 promising 100 bytes, then (with ?midway) ten of them, then a close
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, 100);
+            OutputStream out = ex.getResponseBody();
+            if ("midway".equals(ex.getRequestURI().getQuery())) {
+                out.write("{\"part\":\"1".getBytes(StandardCharsets.UTF_8));
+            }
+            out.flush();
+            out.close(); // short of what it promised: the server closes the connection
             return;
         }
         if (path.equals("/token")) {
