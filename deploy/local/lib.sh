@@ -213,6 +213,36 @@ PY
   done < "$STATE/agencies.jsonl"
 }
 
+# write_dev_env: the environment a service run by hand (quarkus:dev) needs to reach this infrastructure
+write_dev_env() {
+  cat > "$STATE/dev.env" <<EOF
+export RELAIS_HTTP_HOST=127.0.0.1 RELAIS_PG_PORT=$PG_PORT
+export RELAIS_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT RELAIS_OIDC_URL=http://127.0.0.1:$KEYCLOAK_PORT/realms/relais
+export RELAIS_KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT
+export RELAIS_SMTP_HOST=127.0.0.1 RELAIS_SMTP_PORT=$SMTP_PORT
+export RELAIS_REFERRAL_URL=http://127.0.0.1:$REFERRAL_PORT RELAIS_CASE_URL=http://127.0.0.1:$CASE_PORT
+export RELAIS_NOTIFICATION_URL=http://127.0.0.1:$NOTIFICATION_PORT RELAIS_GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
+EOF
+}
+
+print_infra_summary() {
+  cat <<EOF
+
+The infrastructure is running (ready in $1 s); no service was started. State and logs: $STATE
+  Keycloak http://127.0.0.1:$KEYCLOAK_PORT/realms/relais (admin/admin), Kafka 127.0.0.1:$KAFKA_PORT,
+  PostgreSQL 127.0.0.1:$PG_PORT (databases referral, cases, notification, gateway), SMTP 127.0.0.1:$SMTP_PORT
+
+Run a service in dev mode against it (live reload; install the modules once: ./mvnw install -DskipTests):
+  source $STATE/dev.env
+  RELAIS_DB_NAME=referral ./mvnw -pl referral-service quarkus:dev -Dquarkus.profile=prod,demo \\
+    -Dquarkus.http.port=$REFERRAL_PORT -Dquarkus.management.port=$REFERRAL_MGMT_PORT
+  (case-service: RELAIS_DB_NAME=cases, ports $CASE_PORT/$CASE_MGMT_PORT; notification-service: notification,
+   $NOTIFICATION_PORT/$NOTIFICATION_MGMT_PORT; gateway: gateway, $GATEWAY_PORT/$GATEWAY_MGMT_PORT)
+
+Ctrl-C stops everything this launcher started.
+EOF
+}
+
 print_summary() {
   cat <<EOF
 

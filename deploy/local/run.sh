@@ -3,12 +3,14 @@
 # process (KRaft), a GreenMail mail sink, Keycloak with the demo realm, and the four services.
 # Stays in the foreground; Ctrl-C or SIGTERM stops everything it started.
 #
-#   deploy/local/run.sh [--no-build] [--reset]
+#   deploy/local/run.sh [--no-build] [--reset] [--infra-only]
 #
 #   --no-build   use the packaged modules as they are (fails if one is missing)
 #   --reset      wipe the state directory (databases, Kafka log, Keycloak data, logs) first
+#   --infra-only start PostgreSQL, Kafka, the mail sink and Keycloak only, and print how to run a
+#                service in quarkus:dev (live reload) against them; the environment is in $STATE/dev.env
 #
-# Ports and paths come from the environment (CONTRACT section 9): RELAIS_GATEWAY_PORT, RELAIS_REFERRAL_PORT,
+# Ports and paths come from the environment (API guide section 9): RELAIS_GATEWAY_PORT, RELAIS_REFERRAL_PORT,
 # RELAIS_CASE_PORT, RELAIS_NOTIFICATION_PORT, their management ports (/q/health, /q/metrics)
 # RELAIS_GATEWAY_MANAGEMENT_PORT, RELAIS_REFERRAL_MANAGEMENT_PORT, RELAIS_CASE_MANAGEMENT_PORT,
 # RELAIS_NOTIFICATION_MANAGEMENT_PORT, RELAIS_KEYCLOAK_PORT, RELAIS_KEYCLOAK_MGMT_PORT,
@@ -22,11 +24,13 @@ source "$HERE/lib.sh"
 
 BUILD=1
 RESET=0
+INFRA_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --no-build) BUILD=0 ;;
     --reset) RESET=1 ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --infra-only) INFRA_ONLY=1 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,7 +88,9 @@ T0=$(date +%s)
 
 # --- build what is missing ---------------------------------------------------------------
 missing=()
-for s in $SERVICES; do [ -f "$ROOT/$s/target/quarkus-app/quarkus-run.jar" ] || missing+=("$s"); done
+if [ "$INFRA_ONLY" = 0 ]; then
+  for s in $SERVICES; do [ -f "$ROOT/$s/target/quarkus-app/quarkus-run.jar" ] || missing+=("$s"); done
+fi
 [ -d "$ROOT/deploy/local/target/lib" ] || missing+=("deploy/local")
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$BUILD" = 0 ]; then
@@ -147,6 +153,15 @@ wait_port postgres "$PG_PORT" 120
 wait_port kafka "$KAFKA_PORT" 120
 wait_http mail "http://127.0.0.1:$MAIL_API_PORT/api/service/readiness" 120
 wait_http keycloak "http://127.0.0.1:$KEYCLOAK_MGMT_PORT/health/ready" 240
+
+if [ "$INFRA_ONLY" = 1 ]; then
+  write_dev_env
+  print_infra_summary "$(( $(date +%s) - T0 ))"
+  while true; do
+    sleep 3600 &
+    wait $! || true
+  done
+fi
 
 # --- services --------------------------------------------------------------------------
 for s in $SERVICES; do write_service_cmd "$s" "$(service_port "$s")" "$(service_management_port "$s")" "$s"; done
