@@ -15,7 +15,7 @@ import org.relais.blocks.directory.AgencyDirectory;
 import org.relais.blocks.directory.AgencyRecord;
 import org.relais.blocks.security.Permission;
 import org.relais.notification.PushGate;
-import org.relais.notification.inbox.Texts;
+import org.relais.notification.notices.Texts;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

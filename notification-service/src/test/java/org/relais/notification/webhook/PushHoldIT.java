@@ -17,7 +17,7 @@ import org.relais.blocks.directory.AgencyRecord;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.events.Uuids;
-import org.relais.notification.inbox.MailSink;
+import org.relais.notification.notices.MailSink;
 import org.relais.testkit.EmbeddedInfra;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TestTokens;

@@ -1,4 +1,4 @@
-package org.relais.notification.inbox;
+package org.relais.notification.notices;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;

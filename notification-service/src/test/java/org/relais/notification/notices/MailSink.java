@@ -1,4 +1,4 @@
-package org.relais.notification.inbox;
+package org.relais.notification.notices;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;

@@ -1,4 +1,4 @@
-package org.relais.notification.inbox;
+package org.relais.notification.notices;
 
 import io.quarkus.qute.Engine;
 import io.quarkus.qute.Template;

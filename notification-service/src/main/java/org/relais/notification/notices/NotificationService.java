@@ -1,4 +1,4 @@
-package org.relais.notification.inbox;
+package org.relais.notification.notices;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package org.relais.notification.inbox;
+package org.relais.notification.notices;
 
 import org.junit.jupiter.api.Test;
 
