@@ -35,8 +35,9 @@ public final class ReferralEvents {
     /** The referral was withdrawn (by its sender, or because its consent ended): {@code reasonCode}. */
     public static final String WITHDRAWN = "relais.referral.withdrawn";
     /**
-     * Her consent ended and her data was erased: {@code reasonCode} ({@code CONSENT_WITHDRAWN}, {@code CONSENT_EXPIRED},
-     * {@code CASE_DATA_ERASED}) and, when the end reached it through a redirect or an onward referral, {@code cascadedFromId}.
+     * Her consent ended and her data was erased: {@code reasonCode} ({@code CONSENT_WITHDRAWN} or {@code CONSENT_EXPIRED}, also
+     * when the end came from the erasure of the case it was made from) and, when the end reached it through a redirect or
+     * an onward referral, {@code cascadedFromId}.
      */
     public static final String CONSENT_WITHDRAWN = "relais.referral.consent-withdrawn";
     /** A deadline passed: {@code deadline} ({@code ACKNOWLEDGE} or {@code DECIDE}) and {@code deadlineAt}. */
