@@ -13,22 +13,21 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.postgresql.PGConnection;
 import org.relais.blocks.kafka.RelaisKafka;
+import org.relais.blocks.pg.PgListener;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Publishes committed outbox rows to Kafka, at least once and in commit order per aggregate.
  *
  * <p>Any number of instances may run it; one is active, the holder of a PostgreSQL session-level
- * advisory lock taken on a dedicated connection. If that instance dies its connection drops, the lock
+ * advisory lock taken on a dedicated connection (its {@link PgListener}, which also LISTENs). If that instance dies its connection drops, the lock
  * is released and a standby takes over at its next attempt. The active relay claims the oldest
  * unpublished rows with {@code FOR UPDATE SKIP LOCKED}, sends them in id order with the idempotent
  * producer keyed by aggregate id, waits for every acknowledgement, and only then marks them published
@@ -55,9 +54,8 @@ public class OutboxRelay {
     private final AgroalDataSource dataSource;
     private final RelaisKafka kafka;
     private final OutboxConfig config;
-    private final String jdbcUrl;
-    private final String username;
-    private final String password;
+    /** The dedicated connection: the advisory lock is held on it, and the active relay LISTENs on it. */
+    private final PgListener control;
 
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong oldestAgeMillis = new AtomicLong();
@@ -69,7 +67,6 @@ public class OutboxRelay {
     private volatile boolean leader;
     private volatile boolean topicsReady;
     private volatile Thread thread;
-    private volatile Connection control;
     /** Test hook: fail after the broker acknowledged and before the rows are marked published. */
     private volatile Runnable afterSendHook = () -> { };
 
@@ -80,9 +77,7 @@ public class OutboxRelay {
         this.dataSource = dataSource;
         this.kafka = kafka;
         this.config = config;
-        this.jdbcUrl = jdbcUrl;
-        this.username = username;
-        this.password = password;
+        this.control = new PgListener(jdbcUrl, username, password, "outbox-relay");
         Gauge.builder("relais.outbox.pending", pending, AtomicLong::get)
                 .description("Outbox rows not yet published to Kafka").register(registry);
         Gauge.builder("relais.outbox.oldest.unpublished.age", oldestAgeMillis, v -> v.get() / 1000.0)
@@ -185,30 +180,23 @@ public class OutboxRelay {
     }
 
     private boolean ensureLeader() throws SQLException {
-        if (control == null || control.isClosed()) {
+        if (!control.connected()) {
             leader = false;
-            Properties p = new Properties();
-            p.setProperty("user", username);
-            p.setProperty("password", password);
-            p.setProperty("ApplicationName", "outbox-relay");
-            p.setProperty("tcpKeepAlive", "true");
-            control = DriverManager.getConnection(jdbcUrl, p);
+            control.open();
         }
         if (!leader) {
-            try (Statement s = control.createStatement();
+            try (Statement s = control.connection().createStatement();
                  ResultSet rs = s.executeQuery("select pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
                 rs.next();
                 leader = rs.getBoolean(1);
             }
             if (leader) {
-                try (Statement s = control.createStatement()) {
-                    s.execute("LISTEN " + CHANNEL);
-                }
+                control.listen(CHANNEL);
                 Log.info("outbox relay: this instance is the active relay");
             }
         } else {
             // a cheap round trip tells a dropped connection (and so a lost lock) early
-            try (Statement s = control.createStatement()) {
+            try (Statement s = control.connection().createStatement()) {
                 s.execute("select 1");
             }
         }
@@ -226,8 +214,7 @@ public class OutboxRelay {
     }
 
     private void awaitNotification(long timeoutMillis) throws SQLException {
-        PGConnection pg = control.unwrap(PGConnection.class);
-        pg.getNotifications((int) Math.max(1, timeoutMillis));
+        control.await(Duration.ofMillis(timeoutMillis));
     }
 
     /** Claims, sends and marks one batch; answers how many rows it published. */
@@ -369,15 +356,7 @@ public class OutboxRelay {
 
     private void closeControl() {
         leader = false;
-        Connection c = control;
-        control = null;
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // already gone
-            }
-        }
+        control.close();
     }
 
     static final class KafkaUnavailable extends RuntimeException {
