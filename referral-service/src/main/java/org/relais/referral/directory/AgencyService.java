@@ -1,13 +1,12 @@
 package org.relais.referral.directory;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.relais.blocks.events.AgencyEvents;
 import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.Topics;
+import org.relais.blocks.events.EventData;
 import org.relais.blocks.outbox.Outbox;
 import org.relais.blocks.paging.Cursor;
 import org.relais.blocks.paging.Page;
@@ -40,12 +39,10 @@ public class AgencyService {
 
     private final AgencyRepository agencies;
     private final Outbox outbox;
-    private final ObjectMapper mapper;
 
-    public AgencyService(AgencyRepository agencies, Outbox outbox, ObjectMapper mapper) {
+    public AgencyService(AgencyRepository agencies, Outbox outbox) {
         this.agencies = agencies;
         this.outbox = outbox;
-        this.mapper = mapper;
     }
 
     @WithSession
@@ -76,7 +73,7 @@ public class AgencyService {
             a.id = in.id();
             a.createdAt = Agency.now();
             a.apply(in, a.createdAt);
-            return agencies.persistAndFlush(a).chain(() -> publish(a, "relais.agency.registered", caller)).replaceWith(a);
+            return agencies.persistAndFlush(a).chain(() -> publish(a, AgencyEvents.REGISTERED, caller)).replaceWith(a);
         });
     }
 
@@ -92,7 +89,7 @@ public class AgencyService {
         return agencies.findById(id).onItem().ifNull().failWith(() -> ProblemException.notFound("Agency")).chain(a -> {
             org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
             a.apply(in, Agency.now());
-            return agencies.flush().chain(() -> publish(a, "relais.agency.updated", caller)).replaceWith(a);
+            return agencies.flush().chain(() -> publish(a, AgencyEvents.UPDATED, caller)).replaceWith(a);
         });
     }
 
@@ -105,14 +102,13 @@ public class AgencyService {
             }
             org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
             a.updateCapacity(in.capacity(), in.note(), Agency.now());
-            return agencies.flush().chain(() -> publish(a, "relais.agency.updated", caller)).replaceWith(a);
+            return agencies.flush().chain(() -> publish(a, AgencyEvents.UPDATED, caller)).replaceWith(a);
         });
     }
 
     private Uni<Void> publish(Agency a, String type, CallerContext caller) {
-        ObjectNode data = mapper.valueToTree(a.view());
-        CloudEvent event = CloudEvent.of(SOURCE, type, a.id, caller.agencyId(), data);
-        return outbox.append(Topics.AGENCIES, event, caller.username(), List.of());
+        CloudEvent event = CloudEvent.of(SOURCE, type, a.id, caller.agencyId(), EventData.of(a.view()));
+        return outbox.append(AgencyEvents.TOPIC, event, caller.username(), List.of());
     }
 
     private static List<FieldError> validate(AgencyInput in) {

@@ -1,5 +1,7 @@
 package org.relais.referral.referral;
 
+import org.relais.blocks.events.ReferralEvents;
+
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
@@ -80,16 +82,16 @@ public enum ReferralAction {
 
     public String eventType() {
         return switch (this) {
-            case ACKNOWLEDGE -> "relais.referral.acknowledged";
-            case ACCEPT -> "relais.referral.accepted";
-            case DECLINE -> "relais.referral.declined";
-            case REDIRECT -> "relais.referral.redirected";
-            case START -> "relais.referral.started";
-            case HOLD -> "relais.referral.held";
-            case COMPLETE -> "relais.referral.completed";
-            case FAIL -> "relais.referral.failed";
-            case WITHDRAW -> "relais.referral.withdrawn";
-            case WITHDRAW_CONSENT -> "relais.referral.consent-withdrawn";
+            case ACKNOWLEDGE -> ReferralEvents.ACKNOWLEDGED;
+            case ACCEPT -> ReferralEvents.ACCEPTED;
+            case DECLINE -> ReferralEvents.DECLINED;
+            case REDIRECT -> ReferralEvents.REDIRECTED;
+            case START -> ReferralEvents.STARTED;
+            case HOLD -> ReferralEvents.HELD;
+            case COMPLETE -> ReferralEvents.COMPLETED;
+            case FAIL -> ReferralEvents.FAILED;
+            case WITHDRAW -> ReferralEvents.WITHDRAWN;
+            case WITHDRAW_CONSENT -> ReferralEvents.CONSENT_WITHDRAWN;
         };
     }
 

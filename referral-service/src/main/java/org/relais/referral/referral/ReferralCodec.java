@@ -3,14 +3,15 @@ package org.relais.referral.referral;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.security.CallerContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 
 /** Maps referrals to their views and event data, and their JSON columns to values. */
 @ApplicationScoped
@@ -69,37 +70,17 @@ public class ReferralCodec {
                 r.assignee, r.outcome, r.dataErasedAt, r.createdAt, r.updatedAt, r.version);
     }
 
-    /** The event's data: ids, parties, status, coded facts; never survivor data. */
-    ObjectNode eventData(Referral r) {
-        ObjectNode d = JSON.createObjectNode();
-        d.put("referralId", r.id.toString());
-        d.put("reference", r.reference);
-        d.put("status", r.status.name());
-        d.put("priority", r.priority.name());
-        d.set("services", JSON.valueToTree(r.serviceList()));
-        d.put("survivorId", r.survivorId.toString());
-        d.put("sendingAgencyId", r.sendingAgencyId);
-        d.put("receivingAgencyId", r.receivingAgencyId);
-        if (r.originAgencyId != null) {
-            d.put("originAgencyId", r.originAgencyId);
-        }
-        if (r.incident != null) {
-            d.set("incident", JSON.valueToTree(read(r.incident, ReferralInput.Incident.class)));
-        }
-        if (r.redirectedFromId != null) {
-            d.put("redirectedFromId", r.redirectedFromId.toString());
-        }
-        if (r.caseId != null) {
-            d.put("caseId", r.caseId.toString());
-        }
-        if (r.receivingCaseId != null) {
-            d.put("receivingCaseId", r.receivingCaseId.toString());
-        }
-        if (r.outcome != null) {
-            d.put("outcome", r.outcome);
-        }
-        d.put("acknowledgeBy", r.acknowledgeBy.toString());
-        d.put("decideBy", r.decideBy.toString());
-        return d;
+    /** The event's data: ids, parties, status, coded facts; never survivor data. Each type adds its own fields. */
+    ReferralEvents.Data eventData(Referral r) {
+        ReferralInput.Incident incident = read(r.incident, ReferralInput.Incident.class);
+        return ReferralEvents.Data.of(r.id, r.reference, r.status.name(), r.priority.name(), names(r.serviceList()), r.survivorId,
+                r.sendingAgencyId, r.receivingAgencyId, r.originAgencyId, incident == null ? null
+                        : new ReferralEvents.Incident(names(incident.forms()), incident.occurredOn(), incident.ageBand(),
+                        incident.childrenPresent(), names(incident.needs())),
+                r.redirectedFromId, r.caseId, r.receivingCaseId, r.outcome, r.acknowledgeBy, r.decideBy);
+    }
+
+    private static List<String> names(List<? extends Enum<?>> values) {
+        return values == null ? null : values.stream().map(Enum::name).toList();
     }
 }

@@ -2,28 +2,22 @@ package org.relais.referral.referral;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
-import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.persistence.LockModeType;
-import org.relais.blocks.events.Topics;
-import org.relais.blocks.inbox.EventConsumers;
-import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.security.CallerContext;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * What happens to referrals without a user's request: missed deadlines (one {@code relais.referral.overdue}
+ * What happens to referrals without a user's request: missed deadlines (one {@link ReferralEvents#OVERDUE}
  * per missed deadline, whatever the number of instances: rows are claimed with {@code FOR UPDATE SKIP LOCKED}
- * and flagged in the same transaction), consents that expire, and the case-service's events that close the loop.
+ * and flagged in the same transaction) and consents that expire.
  */
 @ApplicationScoped
 public class ReferralJobs {
@@ -33,16 +27,9 @@ public class ReferralJobs {
     private static final int BATCH = 100;
 
     private final ReferralService referrals;
-    private final EventConsumers consumers;
 
-    public ReferralJobs(ReferralService referrals, EventConsumers consumers) {
+    public ReferralJobs(ReferralService referrals) {
         this.referrals = referrals;
-        this.consumers = consumers;
-    }
-
-    void start(@Observes StartupEvent event) {
-        consumers.start("case-events", List.of(Topics.CASES), Set.of("relais.case.opened", "relais.case.closed",
-                "relais.case.data-erased"), this::onCaseEvent);
     }
 
     // ---- deadlines -----------------------------------------------------------------------------
@@ -90,8 +77,8 @@ public class ReferralJobs {
         r.overdue = true;
         r.overdueAt = now;
         r.updatedAt = now;
-        return referrals.event(r, "relais.referral.overdue", SYSTEM, Map.of("deadline", deadline,
-                "deadlineAt", ("ACKNOWLEDGE".equals(deadline) ? r.acknowledgeBy : r.decideBy).toString()));
+        Instant deadlineAt = "ACKNOWLEDGE".equals(deadline) ? r.acknowledgeBy : r.decideBy;
+        return referrals.event(r, ReferralEvents.OVERDUE, SYSTEM, d -> d.withDeadline(deadline, deadlineAt));
     }
 
     // ---- consent expiry ------------------------------------------------------------------------
@@ -132,55 +119,5 @@ public class ReferralJobs {
                     }
                     return chain;
                 });
-    }
-
-    // ---- the case-service's events -------------------------------------------------------------
-
-    Uni<?> onCaseEvent(CloudEvent event) {
-        UUID caseId = UUID.fromString(event.subject());
-        String referralId = event.dataObject().path("referralId").asText(null);
-        Uni<?> known = Uni.createFrom().voidItem();
-        if ("relais.case.opened".equals(event.type())) {
-            // remembered so that a referral naming this case or its survivor can be checked (walk-ins included)
-            known = Panache.getSession().chain(s -> s.createNativeQuery("insert into known_cases (case_id, owning_agency_id, "
-                            + "survivor_id, referral_id) values (?1, ?2, ?3, cast(nullif(?4, '') as uuid)) on conflict do nothing")
-                    .setParameter(1, caseId)
-                    .setParameter(2, event.dataObject().path("owningAgencyId").asText())
-                    .setParameter(3, UUID.fromString(event.dataObject().path("survivorId").asText()))
-                    .setParameter(4, referralId == null ? "" : referralId)
-                    .executeUpdate());
-        }
-        if ("relais.case.data-erased".equals(event.type())) {
-            return referrals.caseDataErased(caseId, event.dataObject().path("reason").asText(null));
-        }
-        if (referralId == null) {
-            return known; // a walk-in case: no referral to follow
-        }
-        return known.chain(() -> followCase(event, referralId));
-    }
-
-    private Uni<?> followCase(CloudEvent event, String referralId) {
-        return Referral.<Referral>findById(UUID.fromString(referralId), LockModeType.PESSIMISTIC_WRITE).chain(r -> {
-            if (r == null) {
-                Log.warnf("%s %s names an unknown referral", event.type(), event.id());
-                return Uni.createFrom().voidItem();
-            }
-            CallerContext caseService = new CallerContext(null, "relais-case-service", "relais-case-service",
-                    event.agencyid(), Set.of(CallerContext.INTERNAL_ROLE));
-            Instant now = ReferralService.now();
-            if ("relais.case.opened".equals(event.type())) {
-                r.receivingCaseId = UUID.fromString(event.subject());
-                r.updatedAt = now;
-                return Uni.createFrom().voidItem();
-            }
-            String outcome = event.dataObject().path("outcome").asText("OTHER");
-            ReferralStatus before = r.status;
-            if (!r.closeFromCase(outcome, now)) {
-                return referrals.recordFollowUp(r, "case-closed", before, caseService, "NO_OP");
-            }
-            return referrals.recordFollowUp(r, "case-closed", before, caseService, outcome)
-                    .chain(() -> referrals.event(r, r.status == ReferralStatus.FAILED ? "relais.referral.failed"
-                            : "relais.referral.completed", caseService, Map.of("outcome", outcome)));
-        });
     }
 }

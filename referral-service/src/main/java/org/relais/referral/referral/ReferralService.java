@@ -1,7 +1,5 @@
 package org.relais.referral.referral;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -11,7 +9,8 @@ import org.relais.blocks.audit.AuditLog;
 import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.crypto.FieldCipher;
 import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.Topics;
+import org.relais.blocks.events.EventData;
+import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.outbox.Outbox;
@@ -42,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 /**
  * Referrals: creation with consent and capacity rules, reads gated by party and consent scope (each read
@@ -63,18 +63,16 @@ public class ReferralService {
     private final Outbox outbox;
     private final AuditLog audit;
     private final ReferralCodec codec;
-    private final ObjectMapper mapper;
     private final org.relais.blocks.idempotency.IdempotencyStore idempotency;
 
     public ReferralService(AgencyRepository agencies, FieldCipher cipher, Outbox outbox, AuditLog audit,
-                           ReferralCodec codec, ObjectMapper mapper, org.relais.blocks.idempotency.IdempotencyStore idempotency) {
+                           ReferralCodec codec, org.relais.blocks.idempotency.IdempotencyStore idempotency) {
         this.idempotency = idempotency;
         this.agencies = agencies;
         this.cipher = cipher;
         this.outbox = outbox;
         this.audit = audit;
         this.codec = codec;
-        this.mapper = mapper;
     }
 
     /** What a read returns: the view, and whether it carried survivor data (and so was audited). */
@@ -122,7 +120,7 @@ public class ReferralService {
                         .chain(() -> seal(r, data))
                         .chain(key -> r.persist().replaceWith(key))
                         .chain(key -> history(r, "send", null, ReferralStatus.SENT, caller, null, null, key))
-                        .chain(key -> event(r, "relais.referral.sent", caller, Map.of()).replaceWith(key))
+                        .chain(key -> event(r, ReferralEvents.SENT, caller, UnaryOperator.identity()).replaceWith(key))
                         .chain(key -> read(r, caller, data));
             });
         });
@@ -400,15 +398,9 @@ public class ReferralService {
                     if (action == ReferralAction.FAIL) {
                         r.outcome = b.reasonCode();
                     }
-                    Map<String, Object> extra = new HashMap<>();
-                    if (reasonCode != null) {
-                        extra.put("reasonCode", reasonCode);
-                    }
-                    if (r.assignee != null && action == ReferralAction.ACCEPT) {
-                        extra.put("assignee", r.assignee);
-                    }
+                    String assignee = action == ReferralAction.ACCEPT ? r.assignee : null;
                     yield noteKey(r, b.note()).chain(key -> history(r, action.path(), from, r.status, caller, reasonCode, b.note(), key))
-                            .chain(key -> event(r, action.eventType(), caller, extra))
+                            .chain(key -> event(r, action.eventType(), caller, d -> d.withReasonCode(reasonCode).withAssignee(assignee)))
                             .chain(() -> readWithData(r, caller));
                 }
             };
@@ -513,9 +505,8 @@ public class ReferralService {
                     .chain(onwardKey -> history(onward, "send", null, ReferralStatus.SENT, caller, null, null, onwardKey))
                     .chain(() -> noteKey(r, b.note()))
                     .chain(key -> history(r, ReferralAction.REDIRECT.path(), from, r.status, caller, null, b.note(), key))
-                    .chain(() -> event(r, "relais.referral.redirected", caller, Map.of("redirectedToId", onward.id.toString(),
-                            "toAgencyId", target.id)))
-                    .chain(() -> event(onward, "relais.referral.sent", caller, Map.of()))
+                    .chain(() -> event(r, ReferralEvents.REDIRECTED, caller, d -> d.withRedirect(onward.id, target.id)))
+                    .chain(() -> event(onward, ReferralEvents.SENT, caller, UnaryOperator.identity()))
                     .chain(() -> readWithData(r, caller));
         });
     }
@@ -552,19 +543,14 @@ public class ReferralService {
         r.reasonCt = null;
         r.externalReferenceCt = null;
         r.dataErasedAt = now;
-        Map<String, Object> extra = new HashMap<>();
-        extra.put("reasonCode", why.code);
-        if (cascadedFrom != null) {
-            extra.put("cascadedFromId", cascadedFrom.toString());
-        }
         Uni<Void> erase = keyId == null ? Uni.createFrom().voidItem() : cipher.destroy(keyId);
         return erase
                 .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update referral_history set note_ct = null where referral_id = ?1").setParameter(1, r.id).executeUpdate()))
                 .chain(() -> idempotency.forgetRequestsOf(List.of(r.id.toString())))
                 .chain(() -> history(r, ReferralAction.WITHDRAW_CONSENT.path(), from, r.status, caller, why.code, null, null))
-                .chain(() -> event(r, "relais.referral.consent-withdrawn", caller, extra))
-                .chain(() -> from != r.status ? event(r, "relais.referral.withdrawn", caller, Map.of("reasonCode", why.code))
+                .chain(() -> event(r, ReferralEvents.CONSENT_WITHDRAWN, caller, d -> d.withReasonCode(why.code).withCascadedFrom(cascadedFrom)))
+                .chain(() -> from != r.status ? event(r, ReferralEvents.WITHDRAWN, caller, d -> d.withReasonCode(why.code))
                         : Uni.createFrom().voidItem())
                 .chain(() -> onwardFrom(r))
                 .chain(onward -> {
@@ -647,11 +633,10 @@ public class ReferralService {
         return h.persist().replaceWith(key);
     }
 
-    Uni<Void> event(Referral r, String type, CallerContext caller, Map<String, Object> extra) {
-        ObjectNode data = codec.eventData(r);
-        extra.forEach((k, v) -> data.set(k, mapper.valueToTree(v)));
-        CloudEvent e = CloudEvent.of(SOURCE, type, r.id.toString(), caller.agencyId(), data);
-        return outbox.append(Topics.REFERRALS, e, actor(caller), related(r));
+    /** Publishes an event of the referral (its state as it is now, with the fields its type carries) through the outbox. */
+    Uni<Void> event(Referral r, String type, CallerContext caller, UnaryOperator<ReferralEvents.Data> details) {
+        CloudEvent e = CloudEvent.of(SOURCE, type, r.id.toString(), caller.agencyId(), EventData.of(details.apply(codec.eventData(r))));
+        return outbox.append(ReferralEvents.TOPIC, e, actor(caller), related(r));
     }
 
     static List<String> related(Referral r) {
