@@ -1,4 +1,4 @@
-package org.relais.cases.cases;
+package org.relais.cases.casefile;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;

@@ -1,4 +1,4 @@
-package org.relais.cases.cases;
+package org.relais.cases.casefile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

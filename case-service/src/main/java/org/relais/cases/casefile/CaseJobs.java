@@ -1,4 +1,4 @@
-package org.relais.cases.cases;
+package org.relais.cases.casefile;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;

@@ -1,4 +1,4 @@
-package org.relais.cases.cases;
+package org.relais.cases.casefile;
 
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;

@@ -1,4 +1,4 @@
-package org.relais.cases.cases;
+package org.relais.cases.casefile;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,8 +21,8 @@ import org.relais.blocks.paging.PageRequest;
 import org.relais.blocks.problem.FieldError;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
-import org.relais.cases.cases.CaseViews.ActionView;
-import org.relais.cases.cases.CaseViews.CaseView;
+import org.relais.cases.casefile.CaseViews.ActionView;
+import org.relais.cases.casefile.CaseViews.CaseView;
 import org.relais.cases.risk.RiskQuestions;
 import org.relais.cases.risk.RiskScoring;
 
