@@ -160,6 +160,18 @@ class ProtocolEdgesIT {
     }
 
     @Test
+    void theInternalAuditEndpointsAreNotServedAtThePublicDoor() {
+        // even to callers whose token those endpoints would accept on a service's own port
+        for (String token : List.of(TestTokens.platformUser("pa", "platform-auditor"), TestTokens.platformUser("svc", "internal"))) {
+            for (String path : List.of("/internal/v1/audit/entries?relatedId=x", "/internal/v1/audit/links?caseId=x",
+                    "/internal/v1/audit/verify")) {
+                given().auth().oauth2(token).when().get(path).then().statusCode(404)
+                        .contentType("application/problem+json");
+            }
+        }
+    }
+
+    @Test
     void aClientsForwardingHeadersAreDroppedAndTheGatewaySetsItsOwn() {
         given().auth().oauth2(caseworker)
                 .header("X-Forwarded-For", "203.0.113.9")
