@@ -9,12 +9,13 @@ import io.quarkus.mailer.Mailer;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.Topics;
+import org.relais.blocks.events.EventData;
 import org.relais.blocks.outbox.Outbox;
 import org.relais.blocks.directory.AgencyDirectory;
 import org.relais.blocks.directory.AgencyRecord;
 import org.relais.blocks.security.Permission;
 import org.relais.notification.PushGate;
+import org.relais.notification.events.NotificationEvents;
 import org.relais.notification.notices.Texts;
 
 import java.sql.Connection;
@@ -30,8 +31,8 @@ import java.util.UUID;
 /**
  * Sends the duty e-mails of URGENT and EMERGENCY notifications over SMTP. A delivery is claimed with
  * {@code FOR UPDATE SKIP LOCKED} (one instance sends it), retried with exponential backoff while the SMTP
- * server is away (for more than 24 hours), and its outcome published as {@code relais.notification.delivered}
- * or {@code failed} through the outbox. The e-mail holds the reference, priority and next step: no survivor data.
+ * server is away (for more than 24 hours), and its outcome published as {@link NotificationEvents#DELIVERED}
+ * or {@link NotificationEvents#FAILED} through the outbox. The e-mail holds the reference, priority and next step: no survivor data.
  */
 @ApplicationScoped
 public class DutyEmailSender {
@@ -120,7 +121,7 @@ public class DutyEmailSender {
                             + "\n\n-- Relais. Ce message ne contient aucune donnée personnelle ; consultez la plateforme."));
                     update(c, "update email_deliveries set status = 'SENT', attempts = attempts + 1, sent_at = now(), last_error = null "
                             + "where id = ?", d.id());
-                    event(c, d, "relais.notification.delivered", null);
+                    event(c, d, NotificationEvents.DELIVERED, null);
                     sent++;
                 } catch (RuntimeException e) {
                     int attempts = d.attempts() + 1;
@@ -128,7 +129,7 @@ public class DutyEmailSender {
                     if (attempts >= MAX_ATTEMPTS) {
                         update(c, "update email_deliveries set status = 'FAILED', attempts = attempts + 1, last_error = '" + error
                                 + "' where id = ?", d.id());
-                        event(c, d, "relais.notification.failed", error);
+                        event(c, d, NotificationEvents.FAILED, error);
                     } else {
                         update(c, "update email_deliveries set attempts = attempts + 1, last_error = '" + error
                                 + "', next_attempt_at = now() + interval '" + backoff(attempts).getSeconds() + " seconds' where id = ?", d.id());
@@ -142,12 +143,8 @@ public class DutyEmailSender {
     }
 
     private void event(Connection c, Due d, String type, String error) throws SQLException {
-        var data = mapper.createObjectNode().put("notificationId", d.notificationId().toString()).put("channel", "EMAIL")
-                .put("agencyId", d.agencyId()).put("notificationType", d.type()).put("deliveryId", d.id().toString());
-        if (error != null) {
-            data.put("error", error);
-        }
-        outbox.append(c, Topics.NOTIFICATIONS, CloudEvent.of("/notification-service", type, d.notificationId().toString(),
+        var data = EventData.of(NotificationEvents.Data.email(d.agencyId(), d.id(), d.notificationId(), d.type(), error));
+        outbox.append(c, NotificationEvents.TOPIC, CloudEvent.of(NotificationEvents.SOURCE, type, d.notificationId().toString(),
                 d.agencyId(), data), "relais-notification-service", List.of());
     }
 

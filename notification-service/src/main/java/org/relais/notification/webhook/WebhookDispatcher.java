@@ -1,16 +1,19 @@
 package org.relais.notification.webhook;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -18,31 +21,45 @@ import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.crypto.FieldCipher;
 import org.relais.blocks.directory.AgencyDirectory;
 import org.relais.blocks.directory.AgencyRecord;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.EventData;
 import org.relais.blocks.events.Uuids;
+import org.relais.blocks.outbox.Outbox;
+import org.relais.blocks.pg.PgListener;
+import org.relais.blocks.security.Permission;
+import org.relais.blocks.time.RelaisClock;
+import org.relais.notification.PushGate;
+import org.relais.notification.events.NotificationEvents;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.Topics;
-import org.relais.blocks.outbox.Outbox;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Delivers webhooks. Due deliveries are claimed under {@code FOR UPDATE SKIP LOCKED} and leased (so one
  * instance sends each), in turns between agencies and within each agency's in-flight room
  * ({@code relais.webhooks.in-flight-per-agency}, and {@code max-in-flight} in all), then sent concurrently,
- * each with its own timeout, so a slow or hanging receiver or an agency's backlog delays nobody else. Every attempt is logged; a failure is retried per {@link RetrySchedule}. The target
- * is resolved and checked at each attempt and the connection made to that checked address.
+ * each with its own timeout, so a slow or hanging receiver or an agency's backlog delays nobody else. Every
+ * attempt is logged; a failure is retried per {@link RetrySchedule}. The target is resolved and checked at each
+ * attempt and the connection made to that checked address. Each outcome given for good is published as a
+ * {@link NotificationEvents} event.
  */
 @ApplicationScoped
 public class WebhookDispatcher {
@@ -56,24 +73,21 @@ public class WebhookDispatcher {
     private final AgencyDirectory directory;
     private final RetrySchedule schedule;
     private final TargetResolver resolver;
-    private final org.relais.notification.PushGate gate;
+    private final PushGate gate;
     private final Outbox outbox;
-    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
+    private final ObjectMapper mapper;
+    private final RelaisClock clock;
     private final boolean allowLoopback;
     private final Duration timeout;
     private final HttpClient http;
     private final Vertx vertx;
-    private final String jdbcUrl;
-    private final String username;
-    private final String password;
-    private final java.util.concurrent.locks.ReentrantLock dispatching = new java.util.concurrent.locks.ReentrantLock();
-    private final java.util.concurrent.atomic.AtomicBoolean again = new java.util.concurrent.atomic.AtomicBoolean();
-    private volatile boolean listening = true;
-    private volatile Thread listener;
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> inFlightByAgency =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicInteger totalInFlight = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicBoolean kicked = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Wakes the dispatcher when deliveries are stored (see {@link #onStart}). */
+    private final PgListener wake;
+    private final ReentrantLock dispatching = new ReentrantLock();
+    private final AtomicBoolean again = new AtomicBoolean();
+    private final ConcurrentHashMap<String, AtomicInteger> inFlightByAgency = new ConcurrentHashMap<>();
+    private final AtomicInteger totalInFlight = new AtomicInteger();
+    private final AtomicBoolean kicked = new AtomicBoolean();
     private final ExecutorService kicker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "webhook-dispatch");
         t.setDaemon(true);
@@ -88,8 +102,8 @@ public class WebhookDispatcher {
     });
 
     public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
-                             TargetResolver resolver, org.relais.notification.PushGate gate,
-                             Outbox outbox, com.fasterxml.jackson.databind.ObjectMapper mapper,
+                             TargetResolver resolver, PushGate gate,
+                             Outbox outbox, ObjectMapper mapper, RelaisClock clock,
                              Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
                              @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
                              @ConfigProperty(name = "relais.webhooks.in-flight-per-agency", defaultValue = "10") int perAgency,
@@ -97,9 +111,7 @@ public class WebhookDispatcher {
                              @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
                              @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
                              @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
-        this.jdbcUrl = jdbcUrl;
-        this.username = username;
-        this.password = password;
+        this.wake = new PgListener(jdbcUrl, username, password, "webhook-wake");
         this.dataSource = dataSource;
         this.cipher = cipher;
         this.directory = directory;
@@ -110,6 +122,7 @@ public class WebhookDispatcher {
         this.maxInFlight = maxInFlight;
         this.outbox = outbox;
         this.mapper = mapper;
+        this.clock = clock;
         this.allowLoopback = allowLoopback;
         this.timeout = timeout;
         this.vertx = vertx;
@@ -126,54 +139,16 @@ public class WebhookDispatcher {
 
     /**
      * Wakes the dispatcher when deliveries are stored: a trigger on {@code webhook_deliveries} fires
-     * {@code NOTIFY relais_webhook_deliveries} at commit, which this thread LISTENs to on a connection of
+     * {@code NOTIFY relais_webhook_deliveries} at commit, which a thread of its own LISTENs to on a connection of
      * its own, so a new delivery goes out at once rather than at the next tick. The tick stays, for the
      * retries that fall due and as the fallback while the signal's connection is away.
      */
     void onStart(@Observes StartupEvent event) {
-        Thread t = new Thread(this::listen, "webhook-wake");
-        t.setDaemon(true);
-        listener = t;
-        t.start();
+        wake.follow(Duration.ofSeconds(1), this::dispatch, WAKE_CHANNEL);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        listening = false;
-        Thread t = listener;
-        if (t != null) {
-            t.interrupt();
-        }
-    }
-
-    private void listen() {
-        while (listening) {
-            java.util.Properties p = new java.util.Properties();
-            p.setProperty("user", username);
-            p.setProperty("password", password);
-            p.setProperty("ApplicationName", "webhook-wake");
-            try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, p)) {
-                try (java.sql.Statement s = c.createStatement()) {
-                    s.execute("LISTEN " + WAKE_CHANNEL);
-                }
-                org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
-                dispatch(); // what was stored while nobody listened
-                while (listening) {
-                    org.postgresql.PGNotification[] signals = pg.getNotifications(1000);
-                    if (signals != null && signals.length > 0) {
-                        dispatch();
-                    }
-                }
-            } catch (SQLException e) {
-                if (listening) {
-                    Log.debugf("webhook wake-up signal unavailable (%s); the tick dispatches meanwhile", e.getMessage());
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-            }
-        }
+        wake.close();
     }
 
     /**
@@ -268,8 +243,8 @@ public class WebhookDispatcher {
                         UUID webhookId = rs.getObject(7, UUID.class);
                         DataKey key = cipher.dataKey(c, rs.getObject(8, UUID.class));
                         String secret = key.decrypt(Webhook.TABLE, webhookId, "secret", rs.getString(9)).orElse(null);
-                        java.sql.Timestamp until = rs.getTimestamp(11);
-                        String previous = until != null && until.toInstant().isAfter(Instant.now())
+                        Timestamp until = rs.getTimestamp(11);
+                        String previous = until != null && until.toInstant().isAfter(clock.now())
                                 ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10)).orElse(null) : null;
                         due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
                                 rs.getString(6), secret, previous, webhookId));
@@ -295,7 +270,7 @@ public class WebhookDispatcher {
 
     /** Whether the directory lets the agency's deliveries go out now. */
     private boolean mayReceive(AgencyRecord agency) {
-        return org.relais.notification.PushGate.open(agency, org.relais.blocks.security.Permission.WEBHOOK_MANAGE);
+        return PushGate.open(agency, Permission.WEBHOOK_MANAGE);
     }
 
     /**
@@ -316,8 +291,8 @@ public class WebhookDispatcher {
         });
     }
 
-    private java.util.concurrent.atomic.AtomicInteger inFlight(String agencyId) {
-        return inFlightByAgency.computeIfAbsent(agencyId, k -> new java.util.concurrent.atomic.AtomicInteger());
+    private AtomicInteger inFlight(String agencyId) {
+        return inFlightByAgency.computeIfAbsent(agencyId, k -> new AtomicInteger());
     }
 
     /** A claimed delivery is settled: its room is free again, so what waited for it is claimed now. */
@@ -337,7 +312,7 @@ public class WebhookDispatcher {
      * target whose DNS is slow holds up neither the dispatcher nor the other deliveries.
      */
     private void send(Due d) {
-        if (!gate.open(d.agencyId(), org.relais.blocks.security.Permission.WEBHOOK_MANAGE)) {
+        if (!gate.open(d.agencyId(), Permission.WEBHOOK_MANAGE)) {
             hold(d);
             return;
         }
@@ -351,7 +326,7 @@ public class WebhookDispatcher {
         directory.find(d.agencyId()).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
         resolver.resolve(TargetPolicy.host(uri)).whenComplete((addresses, failure) -> {
             if (failure != null) {
-                record(d, null, started, failure instanceof java.util.concurrent.TimeoutException
+                record(d, null, started, failure instanceof TimeoutException
                         ? "target did not resolve in time" : "target could not be resolved");
                 return;
             }
@@ -365,11 +340,11 @@ public class WebhookDispatcher {
     }
 
     private void post(Due d, URI uri, InetAddress address, long started) {
-        if (!gate.open(d.agencyId(), org.relais.blocks.security.Permission.WEBHOOK_MANAGE)) {
+        if (!gate.open(d.agencyId(), Permission.WEBHOOK_MANAGE)) {
             hold(d); // the directory changed while the target was resolved
             return;
         }
-        long timestamp = Instant.now().getEpochSecond();
+        long timestamp = clock.now().getEpochSecond();
         int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equals("https") ? 443 : 80;
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
@@ -387,12 +362,12 @@ public class WebhookDispatcher {
         // the idle timeout alone lets a receiver that trickles bytes hold the attempt (and outlive its
         // lease, then be sent twice): the whole exchange, from asking for a connection to the last byte
         // of the answer, gets relais.webhooks.timeout, after which the request is reset and the attempt failed
-        java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.atomic.AtomicReference<io.vertx.core.http.HttpClientRequest> inFlightRequest =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicBoolean over = new AtomicBoolean();
+        AtomicReference<HttpClientRequest> inFlightRequest =
+                new AtomicReference<>();
         long deadline = vertx.setTimer(timeout.toMillis(), t -> {
             if (over.compareAndSet(false, true)) {
-                io.vertx.core.http.HttpClientRequest req = inFlightRequest.get();
+                HttpClientRequest req = inFlightRequest.get();
                 if (req != null) {
                     req.reset();
                 }
@@ -422,30 +397,22 @@ public class WebhookDispatcher {
     }
 
     /**
-     * {@code relais.notification.delivered} or {@code failed} for a webhook, in the transaction that
+     * {@link NotificationEvents#DELIVERED} or {@link NotificationEvents#FAILED} for a webhook, in the transaction that
      * records the outcome, under the subject of the event delivered (the referral or case), so the
      * audit trail of that record shows which partner system was told and when.
      */
     private void outcome(Connection c, Due d, int attempts, Integer status, String error) throws SQLException {
-        com.fasterxml.jackson.databind.JsonNode delivered;
+        JsonNode delivered;
         try {
             delivered = mapper.readTree(d.payload());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SQLException("unreadable delivery payload", e);
         }
-        var data = mapper.createObjectNode().put("channel", "WEBHOOK").put("agencyId", d.agencyId())
-                .put("webhookId", d.webhookId().toString()).put("deliveryId", d.id().toString())
-                .put("webhookMessageId", d.messageId()).put("eventId", delivered.path("id").asText())
-                .put("eventType", delivered.path("type").asText()).put("attempts", attempts);
-        if (status != null) {
-            data.put("statusCode", status);
-        }
-        if (error != null) {
-            data.put("error", error);
-        }
+        var data = EventData.of(NotificationEvents.Data.webhook(d.agencyId(), d.id(), d.webhookId(), d.messageId(),
+                delivered.path("id").asText(), delivered.path("type").asText(), attempts, status, error));
         String subject = delivered.path("subject").asText(d.id().toString());
-        outbox.append(c, Topics.NOTIFICATIONS, CloudEvent.of("/notification-service",
-                error == null ? "relais.notification.delivered" : "relais.notification.failed", subject, d.agencyId(), data),
+        outbox.append(c, NotificationEvents.TOPIC, CloudEvent.of(NotificationEvents.SOURCE,
+                error == null ? NotificationEvents.DELIVERED : NotificationEvents.FAILED, subject, d.agencyId(), data),
                 "relais-notification-service", List.of(d.webhookId().toString()));
     }
 
