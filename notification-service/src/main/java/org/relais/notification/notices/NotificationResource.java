@@ -28,6 +28,7 @@ import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.security.Callers;
 import org.relais.blocks.security.Permission;
+import org.relais.blocks.time.RelaisClock;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -49,14 +50,17 @@ public class NotificationResource {
     private final org.relais.blocks.security.PermissionPolicy policy;
     private final Idempotent idempotent;
     private final Duration recheckEvery;
+    private final RelaisClock clock;
 
     public NotificationResource(NotificationService service, Callers callers, LiveFeed feed, JsonWebToken token,
                                 io.vertx.core.Vertx vertx, org.relais.blocks.security.PermissionPolicy policy, Idempotent idempotent,
+                                RelaisClock clock,
                                 @org.eclipse.microprofile.config.inject.ConfigProperty(name = "relais.notifications.stream-recheck-every",
                                         defaultValue = "1s") Duration recheckEvery) {
         this.policy = policy;
         this.idempotent = idempotent;
         this.recheckEvery = recheckEvery;
+        this.clock = clock;
         this.vertx = vertx;
         this.service = service;
         this.callers = callers;
@@ -122,7 +126,7 @@ public class NotificationResource {
         Duration untilExpiry = Duration.ofSeconds(Math.max(1, token.getExpirationTime() - System.currentTimeMillis() / 1000));
         Uni<Long> initial = start == Long.MAX_VALUE ? service.latestSeq(caller) : Uni.createFrom().item(start);
         Multi<OutboundSseEvent> events = initial.toMulti().flatMap(seq -> {
-            cursor.set(new StreamCursor(seq, java.time.Instant::now));
+            cursor.set(new StreamCursor(seq, clock::now));
             Multi<String> wakeUps = Multi.createBy().merging().streams(Multi.createFrom().item("resume"), feed.signals(caller.agencyId()),
                     // skipped numbers are asked for again even when nothing new is signalled
                     Multi.createFrom().ticks().every(Duration.ofSeconds(2)).map(t -> "gaps"));

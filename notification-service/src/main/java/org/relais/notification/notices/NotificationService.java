@@ -10,49 +10,51 @@ import org.relais.blocks.directory.AgencyRecord;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.paging.Cursor;
+import org.relais.blocks.paging.KeysetQuery;
 import org.relais.blocks.paging.Page;
 import org.relais.blocks.paging.PageRequest;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.time.RelaisClock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.temporal.ChronoUnit;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Turns events into notifications for their audiences, and serves each reader their inbox. */
+/** Turns events into notifications for their audiences, and serves each reader their notification list and stream. */
 @ApplicationScoped
 public class NotificationService {
 
     private final Texts texts;
     private final AgencyDirectory directory;
     private final ObjectMapper mapper;
+    private final RelaisClock clock;
 
-    public NotificationService(Texts texts, AgencyDirectory directory, ObjectMapper mapper) {
+    public NotificationService(Texts texts, AgencyDirectory directory, ObjectMapper mapper, RelaisClock clock) {
         this.texts = texts;
         this.directory = directory;
         this.mapper = mapper;
+        this.clock = clock;
     }
 
-    /** Inside the consumer's transaction: one notification per recipient, and a duty e-mail for urgent ones. */
-    public Uni<Void> ingest(CloudEvent e) {
-        List<Recipients.Recipient> recipients = Recipients.of(e);
+    /** Inside the consumer's transaction: one notification per recipient of the event, and a duty e-mail for urgent ones. */
+    public Uni<Void> ingest(CloudEvent e, Recipients.Notice notice) {
         Uni<Void> chain = Uni.createFrom().voidItem();
-        Map<String, String> params = Recipients.params(e);
         String paramsJson;
         try {
-            paramsJson = mapper.writeValueAsString(params);
+            paramsJson = mapper.writeValueAsString(notice.params());
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        for (Recipients.Recipient r : recipients) {
+        Instant now = clock.now();
+        for (Recipients.Recipient r : notice.recipients()) {
             Notification n = new Notification();
             n.id = Uuids.v7();
             n.eventId = e.uuid();
@@ -61,9 +63,9 @@ public class NotificationService {
             n.agencyId = r.agencyId();
             n.role = r.role();
             n.username = r.username();
-            n.referralId = uuid(e.dataObject().path("referralId").asText(null));
-            n.caseId = uuid(e.dataObject().path("caseId").asText(null));
-            n.priority = params.get("priority");
+            n.referralId = notice.referralId();
+            n.caseId = notice.caseId();
+            n.priority = notice.priority();
             n.templateKey = Recipients.templateKey(e.type());
             n.params = paramsJson;
             n.createdAt = now;
@@ -90,28 +92,19 @@ public class NotificationService {
                 .setParameter(2, n.id)
                 .setParameter(3, to)
                 .setParameter(4, language == null ? "fr" : language)
-                .setParameter(5, OffsetDateTime.ofInstant(now, java.time.ZoneOffset.UTC))
+                .setParameter(5, OffsetDateTime.ofInstant(now, ZoneOffset.UTC))
                 .executeUpdate()).replaceWithVoid();
     }
 
     public Uni<Page<NotificationView>> list(CallerContext caller, boolean unreadOnly, PageRequest page, String acceptLanguage) {
-        Map<String, Object> params = new HashMap<>();
-        List<String> where = new ArrayList<>(List.of(visibility(caller, params)));
+        Map<String, Object> visible = new HashMap<>();
+        KeysetQuery q = KeysetQuery.on("from Notification n where ", "n.createdAt", "n.id").where(visibility(caller, visible), visible);
         if (unreadOnly) {
-            where.add("not exists (select 1 from NotificationReadMark m where m.notificationId = n.id and m.username = :me)");
-            params.put("me", caller.username());
+            q.where("not exists (select 1 from NotificationReadMark m where m.notificationId = n.id and m.username = :me)",
+                    "me", caller.username());
         }
-        if (page.updatedSince() != null) {
-            where.add("n.createdAt >= :since");
-            params.put("since", page.updatedSince());
-        }
-        if (page.cursor() != null) {
-            where.add("(n.createdAt, n.id) > (:after, :afterId)");
-            params.put("after", page.cursor().after());
-            params.put("afterId", page.cursor().afterUuid());
-        }
-        String query = "from Notification n where " + String.join(" and ", where) + " order by n.createdAt, n.id";
-        return Panache.withSession(() -> Notification.<Notification>find(query, params).range(0, page.limit()).list()
+        q.page(page);
+        return Panache.withSession(() -> Notification.<Notification>find(q.query(), q.params()).range(0, q.lastRow()).list()
                 .chain(rows -> views(Page.shown(rows, page.limit()), caller, acceptLanguage)
                         .map(views -> Page.withViews(rows, page.limit(), n -> new Cursor(n.createdAt, n.id), views))));
     }
@@ -156,7 +149,7 @@ public class NotificationService {
             return Panache.getSession().chain(s -> s.createNativeQuery("insert into notification_reads (notification_id, username, read_at) "
                             + "values (?1, ?2, ?3) on conflict do nothing")
                     .setParameter(1, id).setParameter(2, caller.username())
-                    .setParameter(3, OffsetDateTime.now()).executeUpdate()).replaceWithVoid();
+                    .setParameter(3, OffsetDateTime.ofInstant(clock.now(), ZoneOffset.UTC)).executeUpdate()).replaceWithVoid();
         }));
     }
 
@@ -194,14 +187,6 @@ public class NotificationService {
             return mapper.readValue(json, new TypeReference<Map<String, String>>() { });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static UUID uuid(String s) {
-        try {
-            return s == null ? null : UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            return null;
         }
     }
 }

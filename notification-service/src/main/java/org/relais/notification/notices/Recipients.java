@@ -1,14 +1,15 @@
 package org.relais.notification.notices;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.CaseEvents;
+import org.relais.blocks.events.ReferralEvents;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
-/** Who is told of which event (CONTRACT section 6), and the coded facts the texts may use. */
+/** Who is told of which event (API guide section 6.2), and the coded facts the texts may use. */
 public final class Recipients {
 
     public enum Audience { AGENCY, ROLE, USER }
@@ -16,56 +17,79 @@ public final class Recipients {
     public record Recipient(String agencyId, Audience audience, String role, String username) {
     }
 
+    /**
+     * What the notifications of one event need: who is told, the parameters the texts may use (references, priorities,
+     * codes; never survivor data) and the records the event is about.
+     */
+    public record Notice(List<Recipient> recipients, Map<String, String> params, UUID referralId, UUID caseId) {
+
+        public String priority() {
+            return params.get("priority");
+        }
+    }
+
     private Recipients() {
     }
 
-    public static List<Recipient> of(CloudEvent e) {
-        JsonNode d = e.dataObject();
-        String sender = text(d, "sendingAgencyId");
-        String receiver = text(d, "receivingAgencyId");
-        String origin = text(d, "originAgencyId");
-        String owner = text(d, "owningAgencyId");
+    /** Of a referral event: the receiver of what it is sent, the sender (and the origin of a redirect) of its outcome. */
+    public static Notice of(String type, ReferralEvents.Data d) {
+        String sender = d.sendingAgencyId();
+        String receiver = d.receivingAgencyId();
+        String origin = d.originAgencyId();
         List<Recipient> out = new ArrayList<>();
-        switch (e.type()) {
-            case "relais.referral.sent" -> agency(out, receiver);
-            case "relais.referral.acknowledged", "relais.referral.accepted", "relais.referral.declined",
-                 "relais.referral.redirected", "relais.referral.completed", "relais.referral.failed" -> {
+        switch (type) {
+            case ReferralEvents.SENT, ReferralEvents.WITHDRAWN, ReferralEvents.CONSENT_WITHDRAWN -> agency(out, receiver);
+            case ReferralEvents.ACKNOWLEDGED, ReferralEvents.ACCEPTED, ReferralEvents.DECLINED, ReferralEvents.REDIRECTED,
+                 ReferralEvents.COMPLETED, ReferralEvents.FAILED -> {
                 agency(out, sender);
                 if (origin != null && !origin.equals(sender)) {
                     agency(out, origin);
                 }
             }
-            case "relais.referral.withdrawn", "relais.referral.consent-withdrawn" -> agency(out, receiver);
-            case "relais.referral.overdue" -> {
+            case ReferralEvents.OVERDUE -> {
                 supervisors(out, sender);
                 supervisors(out, receiver);
             }
-            case "relais.case.high-risk" -> supervisors(out, owner);
-            case "relais.case.opened" -> {
-                String assignee = text(d, "assignee");
-                if (owner != null && assignee != null) {
-                    out.add(new Recipient(owner, Audience.USER, null, assignee));
+            default -> { }
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        put(params, "reference", d.reference());
+        put(params, "priority", d.priority());
+        put(params, "sendingAgencyId", sender);
+        put(params, "receivingAgencyId", receiver);
+        put(params, "originAgencyId", origin);
+        put(params, "deadline", d.deadline());
+        put(params, "deadlineAt", d.deadlineAt());
+        put(params, "outcome", d.outcome());
+        put(params, "reasonCode", d.reasonCode());
+        put(params, "toAgencyId", d.toAgencyId());
+        put(params, "status", d.status());
+        return new Notice(out, params, d.referralId(), d.caseId());
+    }
+
+    /** Of a case event: the owning agency's supervisors of a high risk, the assignee (or the agency) of an opened case. */
+    public static Notice of(String type, CaseEvents.Data d) {
+        String owner = d.owningAgencyId();
+        List<Recipient> out = new ArrayList<>();
+        switch (type) {
+            case CaseEvents.HIGH_RISK -> supervisors(out, owner);
+            case CaseEvents.OPENED -> {
+                if (owner != null && d.assignee() != null) {
+                    out.add(new Recipient(owner, Audience.USER, null, d.assignee()));
                 } else {
                     agency(out, owner);
                 }
             }
             default -> { }
         }
-        return out;
-    }
-
-    /** The parameters the texts may use: references, priorities, codes; never survivor data. */
-    public static Map<String, String> params(CloudEvent e) {
-        JsonNode d = e.dataObject();
-        Map<String, String> p = new LinkedHashMap<>();
-        for (String key : List.of("reference", "priority", "sendingAgencyId", "receivingAgencyId", "originAgencyId",
-                "owningAgencyId", "deadline", "deadlineAt", "outcome", "reasonCode", "toAgencyId", "level", "status")) {
-            String v = text(d, key);
-            if (v != null) {
-                p.put(key, v);
-            }
-        }
-        return p;
+        Map<String, String> params = new LinkedHashMap<>();
+        put(params, "reference", d.reference());
+        put(params, "priority", d.priority());
+        put(params, "owningAgencyId", owner);
+        put(params, "outcome", d.outcome());
+        put(params, "level", d.level());
+        put(params, "status", d.status());
+        return new Notice(out, params, d.referralId(), d.caseId());
     }
 
     public static String templateKey(String eventType) {
@@ -84,8 +108,9 @@ public final class Recipients {
         }
     }
 
-    private static String text(JsonNode d, String field) {
-        JsonNode n = d.get(field);
-        return n == null || n.isNull() ? null : n.asText();
+    private static void put(Map<String, String> params, String key, Object value) {
+        if (value != null) {
+            params.put(key, value.toString());
+        }
     }
 }

@@ -9,7 +9,7 @@ import java.net.UnknownHostException;
 import java.util.List;
 
 /**
- * Where a webhook may deliver (CONTRACT section 6). A public target is https on port 443 and every
+ * Where a webhook may deliver (API guide section 6). A public target is https on port 443 and every
  * address its name resolves to is globally reachable: none of the IANA IPv4 and IPv6 special-purpose
  * ranges. A host the agency lists in {@code webhookAllowedHosts} (a name, or a CIDR holding the
  * address) may use http and any port, and so may loopback in the demo profile. The caller resolves the

@@ -1,10 +1,8 @@
 package org.relais.notification.webhook;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.runtime.StartupEvent;
 import io.quarkus.security.PermissionsAllowed;
 import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.event.Observes;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -23,9 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.relais.blocks.events.Topics;
 import org.relais.blocks.idempotency.Idempotent;
-import org.relais.blocks.inbox.EventConsumers;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.security.Callers;
@@ -51,10 +47,6 @@ public class WebhookResource {
         this.service = service;
         this.callers = callers;
         this.idempotent = idempotent;
-    }
-
-    void start(@Observes StartupEvent event, EventConsumers consumers) {
-        consumers.start("webhooks", List.of(Topics.REFERRALS, Topics.CASES), WebhookService.EVENT_TYPES, service::fanOut);
     }
 
     @POST

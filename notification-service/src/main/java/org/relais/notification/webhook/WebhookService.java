@@ -2,17 +2,23 @@ package org.relais.notification.webhook;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.logging.Log;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.crypto.FieldCipher;
 import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.ReferralEvents;
+import org.relais.blocks.events.SurvivorFields;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.problem.FieldError;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.time.RelaisClock;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,23 +27,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Webhooks of an agency: registration (secret shown once), changes, rotation, deliveries, fan-out of events. */
 @ApplicationScoped
 public class WebhookService {
 
-    static final Set<String> EVENT_TYPES = Set.of("relais.referral.sent", "relais.referral.acknowledged", "relais.referral.accepted",
-            "relais.referral.declined", "relais.referral.redirected", "relais.referral.started", "relais.referral.held",
-            "relais.referral.completed", "relais.referral.failed", "relais.referral.withdrawn", "relais.referral.consent-withdrawn",
-            "relais.referral.overdue", "relais.case.opened", "relais.case.assigned", "relais.case.risk-assessed",
-            "relais.case.high-risk", "relais.case.action-added", "relais.case.action-completed", "relais.case.closed",
-            "relais.case.data-erased");
+    /** The events a webhook may subscribe to: every event of relais.referrals and relais.cases. */
+    public static final Set<String> EVENT_TYPES = Stream.concat(ReferralEvents.TYPES.stream(), CaseEvents.TYPES.stream())
+            .collect(Collectors.toUnmodifiableSet());
     static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
 
     private final FieldCipher cipher;
@@ -46,8 +50,9 @@ public class WebhookService {
     private final boolean allowLoopback;
     private final TargetResolver resolver;
     private final int maxPerAgency;
+    private final RelaisClock clock;
 
-    public WebhookService(FieldCipher cipher, AgencyDirectory directory, ObjectMapper mapper, TargetResolver resolver,
+    public WebhookService(FieldCipher cipher, AgencyDirectory directory, ObjectMapper mapper, TargetResolver resolver, RelaisClock clock,
                           @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
                           @ConfigProperty(name = "relais.webhooks.max-per-agency", defaultValue = "20") int maxPerAgency) {
         this.cipher = cipher;
@@ -56,6 +61,7 @@ public class WebhookService {
         this.allowLoopback = allowLoopback;
         this.resolver = resolver;
         this.maxPerAgency = maxPerAgency;
+        this.clock = clock;
     }
 
     /** A secret shown once, and the record that lets a retry under the same Idempotency-Key show it again (null without a key). */
@@ -66,7 +72,7 @@ public class WebhookService {
 
     /** Registers a webhook; with {@code keep}, the secret is also kept encrypted for a retried request. */
     public Uni<Issued> register(WebhookViews.Create in, CallerContext caller, boolean keep) {
-        Instant now = now();
+        Instant now = clock.now();
         String secret = WebhookSigner.newSecret();
         Webhook w = new Webhook();
         w.id = Uuids.v7();
@@ -138,7 +144,7 @@ public class WebhookService {
             if (in.paused() != null) {
                 w.paused = in.paused();
             }
-            w.updatedAt = now();
+            w.updatedAt = clock.now();
             return view(w, null);
         });
     }
@@ -149,9 +155,9 @@ public class WebhookService {
             String secret = WebhookSigner.newSecret();
             w.previousSecretCt = key.encrypt(Webhook.TABLE, w.id, "previousSecret",
                     key.decrypt(Webhook.TABLE, w.id, "secret", w.secretCt).orElseThrow());
-            w.previousSecretUntil = now().plus(ROTATION_OVERLAP);
+            w.previousSecretUntil = clock.now().plus(ROTATION_OVERLAP);
             w.secretCt = key.encrypt(Webhook.TABLE, w.id, "secret", secret);
-            w.updatedAt = now();
+            w.updatedAt = clock.now();
             return Panache.getSession().chain(s -> s.flush()).chain(() -> issue(w, key, secret, keep));
         }));
     }
@@ -165,7 +171,7 @@ public class WebhookService {
                         "insert into webhook_secret_issues (id, webhook_id, secret_ct, created_at) values (?1, ?2, ?3, ?4)")
                 .setParameter(1, issueId).setParameter(2, w.id)
                 .setParameter(3, key.encrypt(ISSUES, issueId, "secret", secret))
-                .setParameter(4, OffsetDateTime.now(ZoneOffset.UTC)).executeUpdate())
+                .setParameter(4, OffsetDateTime.ofInstant(clock.now(), ZoneOffset.UTC)).executeUpdate())
                 .map(n -> new Issued(view(w, secret), issueId));
     }
 
@@ -187,7 +193,7 @@ public class WebhookService {
 
     public Uni<Void> delete(UUID id, CallerContext caller) {
         return owned(id, caller).invoke(w -> {
-            w.deletedAt = now();
+            w.deletedAt = clock.now();
             w.updatedAt = w.deletedAt;
         }).replaceWithVoid();
     }
@@ -235,25 +241,20 @@ public class WebhookService {
                 }))).replaceWithVoid();
     }
 
-    /** Inside the consumer's transaction: a delivery per subscribed webhook of an agency party to the event. */
-    public Uni<Void> fanOut(CloudEvent e) {
-        Set<String> parties = new LinkedHashSet<>();
-        for (String field : List.of("sendingAgencyId", "receivingAgencyId", "originAgencyId", "owningAgencyId")) {
-            String v = e.dataObject().path(field).asText(null);
-            if (v != null) {
-                parties.add(v);
-            }
-        }
+    /**
+     * Inside the consumer's transaction: a delivery per webhook subscribed to the event's type of each agency party to
+     * it (sender, receiver and origin of a referral, owner of a case).
+     */
+    public Uni<Void> fanOut(CloudEvent e, Set<String> parties) {
         if (parties.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         // the CloudEvent as a partner receives it; the envelope's own "subject" (the record id) stays,
         // survivor fields a producer put in data by mistake never leave
-        com.fasterxml.jackson.databind.node.ObjectNode envelope =
-                (com.fasterxml.jackson.databind.node.ObjectNode) readJson(e.toJson(mapper));
-        java.util.Set<String> removed = org.relais.blocks.events.SurvivorFields.strip(envelope.path("data"));
+        ObjectNode envelope = (ObjectNode) readJson(e.toJson(mapper));
+        Set<String> removed = SurvivorFields.strip(envelope.path("data"));
         if (!removed.isEmpty()) {
-            io.quarkus.logging.Log.warnf("event %s (%s) carried survivor fields %s: removed before delivery to webhooks",
+            Log.warnf("event %s (%s) carried survivor fields %s: removed before delivery to webhooks",
                     e.id(), e.type(), removed);
         }
         String body = envelope.toString();
@@ -269,7 +270,7 @@ public class WebhookService {
                                         + "on conflict (webhook_id, event_id) do nothing")
                         .setParameter(1, Uuids.v7()).setParameter(2, w.id).setParameter(3, e.uuid())
                         .setParameter(4, "msg_" + e.id()).setParameter(5, e.type()).setParameter(6, body)
-                        .setParameter(7, OffsetDateTime.now(ZoneOffset.UTC)).executeUpdate())).replaceWithVoid();
+                        .setParameter(7, OffsetDateTime.ofInstant(clock.now(), ZoneOffset.UTC)).executeUpdate())).replaceWithVoid();
             }
             return chain;
         });
@@ -326,7 +327,7 @@ public class WebhookService {
 
     WebhookViews.View view(Webhook w, String secret) {
         return new WebhookViews.View(w.id, w.agencyId, w.url, readTypes(w.eventTypes), w.description, w.paused, secret,
-                w.previousSecretUntil != null && w.previousSecretUntil.isAfter(Instant.now()) ? w.previousSecretUntil : null,
+                w.previousSecretUntil != null && w.previousSecretUntil.isAfter(clock.now()) ? w.previousSecretUntil : null,
                 w.createdAt, w.updatedAt, w.version);
     }
 
@@ -357,10 +358,6 @@ public class WebhookService {
             return ldt.toInstant(ZoneOffset.UTC);
         }
         return (Instant) o;
-    }
-
-    static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     private com.fasterxml.jackson.databind.JsonNode readJson(String json) {
