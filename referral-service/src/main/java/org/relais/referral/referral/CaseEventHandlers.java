@@ -9,11 +9,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.persistence.LockModeType;
 import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.inbox.EventConsumers;
 import org.relais.blocks.security.CallerContext;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -68,8 +66,7 @@ public class CaseEventHandlers {
         }
         return known.chain(() -> referral(event, data).chain(r -> {
             if (r != null) {
-                r.receivingCaseId = caseId;
-                r.updatedAt = ReferralService.now();
+                r.linkCase(caseId, ReferralService.now());
             }
             return Uni.createFrom().voidItem();
         }));
@@ -83,15 +80,8 @@ public class CaseEventHandlers {
             }
             CallerContext caseService = new CallerContext(null, "relais-case-service", "relais-case-service",
                     event.agencyid(), Set.of(CallerContext.INTERNAL_ROLE));
-            Instant now = ReferralService.now();
             String outcome = data.outcome() == null ? "OTHER" : data.outcome();
-            ReferralStatus before = r.status;
-            if (!r.closeFromCase(outcome, now)) {
-                return referrals.recordFollowUp(r, "case-closed", before, caseService, "NO_OP");
-            }
-            return referrals.recordFollowUp(r, "case-closed", before, caseService, outcome)
-                    .chain(() -> referrals.event(r, r.status == ReferralStatus.FAILED ? ReferralEvents.FAILED
-                            : ReferralEvents.COMPLETED, caseService, d -> d.withOutcome(outcome)));
+            return referrals.record(r, r.closeFromCase(outcome, ReferralService.now()), caseService, null, null);
         });
     }
 

@@ -22,6 +22,10 @@ public class ReferralCodec {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     String json(Object value) {
+        return write(value);
+    }
+
+    private static String write(Object value) {
         if (value == null) {
             return null;
         }
@@ -44,8 +48,12 @@ public class ReferralCodec {
     }
 
     static ReferralView.ConsentView consentOf(Referral r) {
+        return consentOf(r.consent);
+    }
+
+    private static ReferralView.ConsentView consentOf(String consentJson) {
         try {
-            return JSON.readValue(r.consent, ReferralView.ConsentView.class);
+            return JSON.readValue(consentJson, ReferralView.ConsentView.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -55,9 +63,10 @@ public class ReferralCodec {
         return consentOf(r);
     }
 
-    void markConsentWithdrawn(Referral r, Instant at, String by, String method) {
-        ReferralView.ConsentView c = consentOf(r);
-        r.consent = json(new ReferralView.ConsentView(false, c.scope(), c.method(), c.recordedAt(), c.recordedBy(),
+    /** The consent record (JSON) once her consent ended: no longer granted, nor onward; when and by whom it ended. */
+    static String withdrawn(String consentJson, Instant at, String by) {
+        ReferralView.ConsentView c = consentOf(consentJson);
+        return write(new ReferralView.ConsentView(false, c.scope(), c.method(), c.recordedAt(), c.recordedBy(),
                 false, c.expiresAt(), at, by));
     }
 

@@ -63,22 +63,8 @@ public class ReferralJobs {
     }
 
     private Uni<Void> markOverdue(Referral r) {
-        Instant now = ReferralService.now();
-        String deadline;
-        if (r.status == ReferralStatus.SENT && !r.acknowledgeOverdueEmitted && !r.acknowledgeBy.isAfter(now)) {
-            r.acknowledgeOverdueEmitted = true;
-            deadline = "ACKNOWLEDGE";
-        } else if (r.status == ReferralStatus.ACKNOWLEDGED && !r.decideOverdueEmitted && !r.decideBy.isAfter(now)) {
-            r.decideOverdueEmitted = true;
-            deadline = "DECIDE";
-        } else {
-            return Uni.createFrom().voidItem();
-        }
-        r.overdue = true;
-        r.overdueAt = now;
-        r.updatedAt = now;
-        Instant deadlineAt = "ACKNOWLEDGE".equals(deadline) ? r.acknowledgeBy : r.decideBy;
-        return referrals.event(r, ReferralEvents.OVERDUE, SYSTEM, d -> d.withDeadline(deadline, deadlineAt));
+        return r.markOverdue(ReferralService.now()).map(event -> referrals.publish(r, event, SYSTEM))
+                .orElseGet(() -> Uni.createFrom().voidItem());
     }
 
     // ---- consent expiry ------------------------------------------------------------------------

@@ -101,7 +101,6 @@ public class ReferralService {
                 Instant now = now();
                 Referral r = new Referral();
                 r.id = Uuids.v7();
-                r.status = ReferralStatus.SENT;
                 r.survivorId = survivorId != null ? survivorId : Uuids.v7();
                 r.sendingAgencyId = caller.agencyId();
                 r.receivingAgencyId = receiver.id;
@@ -112,16 +111,13 @@ public class ReferralService {
                 r.consentExpiresAt = in.consent().expiresAt();
                 r.caseId = in.caseId();
                 r.createdBy = caller.username();
-                r.createdAt = now;
-                r.updatedAt = now;
-                deadlines(r, receiver, now);
+                Transition sent = r.send(receiver.acknowledgeWithin(r.priority), now);
                 Survivor data = new Survivor(in.subject(), in.reason(), in.externalReference());
                 return reference(now).invoke(ref -> r.reference = ref)
                         .chain(() -> seal(r, data))
                         .chain(key -> r.persist().replaceWith(key))
-                        .chain(key -> history(r, "send", null, ReferralStatus.SENT, caller, null, null, key))
-                        .chain(key -> event(r, ReferralEvents.SENT, caller, UnaryOperator.identity()).replaceWith(key))
-                        .chain(key -> read(r, caller, data));
+                        .chain(key -> record(r, sent, caller, null, key))
+                        .chain(() -> read(r, caller, data));
             });
         });
     }
@@ -191,12 +187,6 @@ public class ReferralService {
                             .with("errors", List.of(new FieldError("/receivingAgencyId", "has no capacity")))
                             .with("alternatives", alternatives));
                 });
-    }
-
-    private static void deadlines(Referral r, Agency receiver, Instant from) {
-        Duration within = receiver.acknowledgeWithin(r.priority);
-        r.acknowledgeBy = from.plus(within);
-        r.decideBy = from.plus(within.multipliedBy(2));
     }
 
     private Uni<String> reference(Instant now) {
@@ -388,19 +378,18 @@ public class ReferralService {
                 case REDIRECT -> redirect(r, b, caller, now);
                 case WITHDRAW_CONSENT -> withdrawConsent(r, b, caller, now, ConsentEnd.WITHDRAWN, null).chain(() -> readWithData(r, caller));
                 default -> {
-                    ReferralStatus from = r.apply(action, party, now);
-                    if (action == ReferralAction.ACCEPT) {
-                        r.assignee = b.assignee();
-                    }
-                    if (action == ReferralAction.COMPLETE) {
-                        r.outcome = b.outcome();
-                    }
-                    if (action == ReferralAction.FAIL) {
-                        r.outcome = b.reasonCode();
-                    }
-                    String assignee = action == ReferralAction.ACCEPT ? r.assignee : null;
-                    yield noteKey(r, b.note()).chain(key -> history(r, action.path(), from, r.status, caller, reasonCode, b.note(), key))
-                            .chain(key -> event(r, action.eventType(), caller, d -> d.withReasonCode(reasonCode).withAssignee(assignee)))
+                    Transition t = switch (action) {
+                        case ACKNOWLEDGE -> r.acknowledge(party, now);
+                        case ACCEPT -> r.accept(party, b.assignee(), now);
+                        case DECLINE -> r.decline(party, reasonCode, now);
+                        case START -> r.start(party, now);
+                        case HOLD -> r.hold(party, reasonCode, now);
+                        case COMPLETE -> r.complete(party, b.outcome(), now);
+                        case FAIL -> r.fail(party, reasonCode, now);
+                        case WITHDRAW -> r.withdraw(party, reasonCode, now);
+                        case REDIRECT, WITHDRAW_CONSENT -> throw new IllegalStateException(action.path());
+                    };
+                    yield noteKey(r, b.note()).chain(key -> record(r, t, caller, b.note(), key))
                             .chain(() -> readWithData(r, caller));
                 }
             };
@@ -478,35 +467,19 @@ public class ReferralService {
                     throw ProblemException.invalid("/toAgencyId", "must be a third agency");
                 }
             }
-            ReferralStatus from = r.apply(ReferralAction.REDIRECT, r.callerOf(caller.agencyId()), now);
-            Referral onward = new Referral();
-            onward.id = Uuids.v7();
-            onward.status = ReferralStatus.SENT;
-            onward.survivorId = r.survivorId;
-            onward.sendingAgencyId = r.receivingAgencyId;
-            onward.receivingAgencyId = target.id;
-            onward.originAgencyId = r.originAgencyId != null ? r.originAgencyId : r.sendingAgencyId;
-            onward.redirectedFromId = r.id;
-            onward.priority = r.priority;
-            onward.services = r.services;
-            onward.incident = r.incident;
-            onward.consent = r.consent;
-            onward.consentExpiresAt = r.consentExpiresAt;
-            onward.createdBy = caller.username();
-            onward.createdAt = now;
-            onward.updatedAt = now;
-            deadlines(onward, target, now);
-            r.redirectedToId = onward.id;
+            UUID onwardId = Uuids.v7();
+            Transition redirected = r.redirectTo(r.callerOf(caller.agencyId()), onwardId, target.id, now);
+            Referral onward = r.onward(onwardId, target.id, caller.username());
+            Transition sent = onward.send(target.acknowledgeWithin(onward.priority), now);
             return refuseIfFull(target, r.priority, r.serviceList(), r.receivingAgencyId)
                     .chain(() -> r.dataKeyId == null || r.consentLapsed(now) ? Uni.createFrom().item(Survivor.NONE)
                             : cipher.dataKey(r.dataKeyId).map(key -> open(r, key)))
                     .chain(data -> reference(now).invoke(ref -> onward.reference = ref).chain(() -> seal(onward, data)))
                     .chain(onwardKey -> onward.persist().replaceWith(onwardKey))
-                    .chain(onwardKey -> history(onward, "send", null, ReferralStatus.SENT, caller, null, null, onwardKey))
+                    .chain(onwardKey -> history(onward, sent, caller, null, onwardKey))
                     .chain(() -> noteKey(r, b.note()))
-                    .chain(key -> history(r, ReferralAction.REDIRECT.path(), from, r.status, caller, null, b.note(), key))
-                    .chain(() -> event(r, ReferralEvents.REDIRECTED, caller, d -> d.withRedirect(onward.id, target.id)))
-                    .chain(() -> event(onward, ReferralEvents.SENT, caller, UnaryOperator.identity()))
+                    .chain(key -> record(r, redirected, caller, b.note(), key))
+                    .chain(() -> publish(onward, sent.events(), caller))
                     .chain(() -> readWithData(r, caller));
         });
     }
@@ -531,27 +504,20 @@ public class ReferralService {
      * cascade, changes nothing and emits nothing.
      */
     Uni<Void> withdrawConsent(Referral r, ActionBody b, CallerContext caller, Instant now, ConsentEnd why, UUID cascadedFrom) {
-        if (r.erased()) {
-            return Uni.createFrom().voidItem();
-        }
         ReferralAction.Caller party = why == ConsentEnd.WITHDRAWN && cascadedFrom == null ? r.callerOf(caller.agencyId())
                 : ReferralAction.Caller.SENDER;
-        ReferralStatus from = r.apply(ReferralAction.WITHDRAW_CONSENT, party, now);
-        codec.markConsentWithdrawn(r, now, why == ConsentEnd.EXPIRED ? "relais-referral-service" : b.recordedBy(), b.method());
+        Transition ended = r.endConsent(party, why.code, why == ConsentEnd.EXPIRED ? "relais-referral-service" : b.recordedBy(),
+                cascadedFrom, now).orElse(null);
+        if (ended == null) {
+            return Uni.createFrom().voidItem();
+        }
         UUID keyId = r.dataKeyId;
-        r.subjectCt = null;
-        r.reasonCt = null;
-        r.externalReferenceCt = null;
-        r.dataErasedAt = now;
         Uni<Void> erase = keyId == null ? Uni.createFrom().voidItem() : cipher.destroy(keyId);
         return erase
                 .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update referral_history set note_ct = null where referral_id = ?1").setParameter(1, r.id).executeUpdate()))
                 .chain(() -> idempotency.forgetRequestsOf(List.of(r.id.toString())))
-                .chain(() -> history(r, ReferralAction.WITHDRAW_CONSENT.path(), from, r.status, caller, why.code, null, null))
-                .chain(() -> event(r, ReferralEvents.CONSENT_WITHDRAWN, caller, d -> d.withReasonCode(why.code).withCascadedFrom(cascadedFrom)))
-                .chain(() -> from != r.status ? event(r, ReferralEvents.WITHDRAWN, caller, d -> d.withReasonCode(why.code))
-                        : Uni.createFrom().voidItem())
+                .chain(() -> record(r, ended, caller, null, null))
                 .chain(() -> onwardFrom(r))
                 .chain(onward -> {
                     Uni<Void> chain = Uni.createFrom().voidItem();
@@ -600,9 +566,9 @@ public class ReferralService {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    /** A history entry for a change that did not come from a party's request (the case closed, a no-op). */
-    Uni<Void> recordFollowUp(Referral r, String action, ReferralStatus from, CallerContext by, String reasonCode) {
-        return history(r, action, from, r.status, by, reasonCode, null, null).replaceWithVoid();
+    /** A transition's history entry (its note, if any, encrypted under {@code key}), then its events. */
+    Uni<Void> record(Referral r, Transition t, CallerContext caller, String note, DataKey key) {
+        return history(r, t, caller, note, key).chain(() -> publish(r, t.events(), caller));
     }
 
     private Uni<DataKey> noteKey(Referral r, String note) {
@@ -615,27 +581,36 @@ public class ReferralService {
         return cipher.newDataKey().invoke(key -> r.dataKeyId = key.id());
     }
 
-    private Uni<DataKey> history(Referral r, String action, ReferralStatus from, ReferralStatus to, CallerContext caller,
-                                 String reasonCode, String note, DataKey key) {
+    private Uni<DataKey> history(Referral r, Transition t, CallerContext caller, String note, DataKey key) {
         ReferralHistory h = new ReferralHistory();
         h.id = Uuids.v7();
         h.referralId = r.id;
-        h.action = action;
-        h.fromStatus = from;
-        h.toStatus = to;
+        h.action = t.action();
+        h.fromStatus = t.from();
+        h.toStatus = t.to();
         h.byAgencyId = caller.agencyId();
         h.byUser = actor(caller);
         h.at = r.updatedAt;
-        h.reasonCode = reasonCode;
+        h.reasonCode = t.reasonCode();
         if (note != null && !note.isBlank() && key != null && !key.destroyed()) {
             h.noteCt = key.encrypt(ReferralHistory.TABLE, h.id, "note", note);
         }
         return h.persist().replaceWith(key);
     }
 
+    /** Publishes the events in order. */
+    Uni<Void> publish(Referral r, List<Transition.Event> events, CallerContext caller) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Transition.Event e : events) {
+            chain = chain.chain(() -> publish(r, e, caller));
+        }
+        return chain;
+    }
+
     /** Publishes an event of the referral (its state as it is now, with the fields its type carries) through the outbox. */
-    Uni<Void> event(Referral r, String type, CallerContext caller, UnaryOperator<ReferralEvents.Data> details) {
-        CloudEvent e = CloudEvent.of(SOURCE, type, r.id.toString(), caller.agencyId(), EventData.of(details.apply(codec.eventData(r))));
+    Uni<Void> publish(Referral r, Transition.Event event, CallerContext caller) {
+        CloudEvent e = CloudEvent.of(SOURCE, event.type(), r.id.toString(), caller.agencyId(),
+                EventData.of(event.data(codec.eventData(r))));
         return outbox.append(ReferralEvents.TOPIC, e, actor(caller), related(r));
     }
 
