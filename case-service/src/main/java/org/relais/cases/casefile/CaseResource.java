@@ -20,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.relais.blocks.directory.AgencyMembers;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.idempotency.Idempotent;
 import org.relais.blocks.paging.Page;
@@ -42,15 +43,19 @@ import java.util.UUID;
 @APIResponse(responseCode = "404", description = "No such case, or not the caller's agency's")
 public class CaseResource {
 
-    private final CaseService service;
+    private final CaseReads reads;
+    private final CaseWork work;
+    private final CaseOpening opening;
     private final Callers callers;
     private final Idempotent idempotent;
-    private final org.relais.blocks.directory.AgencyMembers members;
+    private final AgencyMembers members;
 
-    public CaseResource(CaseService service, Callers callers, Idempotent idempotent,
-                        org.relais.blocks.directory.AgencyMembers members) {
+    public CaseResource(CaseReads reads, CaseWork work, CaseOpening opening, Callers callers, Idempotent idempotent,
+                        AgencyMembers members) {
+        this.reads = reads;
+        this.work = work;
+        this.opening = opening;
         this.members = members;
-        this.service = service;
         this.callers = callers;
         this.idempotent = idempotent;
     }
@@ -69,7 +74,7 @@ public class CaseResource {
         if (status != null && !status.equals("OPEN") && !status.equals("CLOSED")) {
             throw ProblemException.badRequest("Query parameter 'status' must be OPEN or CLOSED");
         }
-        return service.list(status, assignee == null || assignee.isBlank() ? null : assignee.trim(),
+        return reads.list(status == null ? null : CaseStatus.valueOf(status), assignee == null || assignee.isBlank() ? null : assignee.trim(),
                 PageRequest.of(limit, cursor, updatedSince), caller);
     }
 
@@ -91,9 +96,9 @@ public class CaseResource {
     public Uni<Response> create(@Valid @NotNull CaseViews.CreateCase body, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
         return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases", body,
-                fresh -> service.createWalkIn(body, caller).map(v -> new Idempotent.Outcome(v.id().toString(), 201,
+                fresh -> opening.walkIn(body, caller).map(v -> new Idempotent.Outcome(v.id().toString(), 201,
                         Versions.created(URI.create("/api/v1/cases/" + v.id()), v, v.version()))),
-                replay -> read(UUID.fromString(replay.resourceId()), caller).map(v -> Response.status(replay.status())
+                replay -> reads.read(UUID.fromString(replay.resourceId()), caller).map(v -> Response.status(replay.status())
                         .entity(v).tag(Versions.etag(v.version())).build()));
     }
 
@@ -103,11 +108,7 @@ public class CaseResource {
     @Operation(operationId = "getCase", summary = "Read one case")
     @APIResponse(responseCode = "200", description = "The case; ETag is its version", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = CaseViews.CaseView.class)))
     public Uni<Response> get(@PathParam("id") String id, @HeaderParam("If-None-Match") String ifNoneMatch) {
-        return read(uuid(id), callers.current()).map(v -> Versions.ok(v, v.version(), ifNoneMatch));
-    }
-
-    private Uni<CaseViews.CaseView> read(UUID id, CallerContext caller) {
-        return Panache.withTransaction(() -> service.owned(id, caller, false).chain(c -> service.view(c, caller)));
+        return reads.read(uuid(id), callers.current()).map(v -> Versions.ok(v, v.version(), ifNoneMatch));
     }
 
     @GET
@@ -116,7 +117,7 @@ public class CaseResource {
     @Operation(operationId = "getCaseTimeline", summary = "What happened to the case, in order")
     @APIResponse(responseCode = "200", description = "The timeline, oldest first")
     public Uni<List<CaseViews.TimelineView>> timeline(@PathParam("id") String id) {
-        return service.timeline(uuid(id), callers.current());
+        return reads.timeline(uuid(id), callers.current());
     }
 
     @POST
@@ -140,10 +141,10 @@ public class CaseResource {
                     return null;
                 });
         // not the caller's case: 404 before anything is said about the assignee
-        return Panache.withSession(() -> service.owned(caseId, caller, false)).replaceWithVoid()
+        return Panache.withSession(() -> reads.owned(caseId, caller, false)).replaceWithVoid()
                 .chain(() -> assigneeChecked)
                 .chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/assign", body,
-                        fresh -> checked(caseId, caller, ifMatch).chain(() -> service.assign(caseId, body.assignee(), caller))
+                        fresh -> checked(caseId, caller, ifMatch).chain(() -> work.assign(caseId, body.assignee(), caller))
                                 .map(v -> caseOutcome(v)),
                         replay -> replayCase(caseId, caller, replay)));
     }
@@ -160,9 +161,9 @@ public class CaseResource {
         CallerContext caller = callers.current();
         UUID caseId = uuid(id);
         return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/risk-assessments", body,
-                fresh -> service.assess(caseId, body, caller).map(a -> new Idempotent.Outcome(a.id().toString(), 201,
+                fresh -> work.assess(caseId, body, caller).map(a -> new Idempotent.Outcome(a.id().toString(), 201,
                         Response.created(URI.create("/api/v1/cases/" + caseId + "/risk-assessments/" + a.id())).entity(a).build())),
-                replay -> Panache.withSession(() -> service.assessment(caseId, UUID.fromString(replay.resourceId()), caller))
+                replay -> Panache.withSession(() -> reads.assessment(caseId, UUID.fromString(replay.resourceId()), caller))
                         .map(a -> Response.status(replay.status()).entity(a).build()));
     }
 
@@ -177,9 +178,9 @@ public class CaseResource {
         CallerContext caller = callers.current();
         UUID caseId = uuid(id);
         return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/actions", body,
-                fresh -> service.addAction(caseId, body, caller).map(a -> new Idempotent.Outcome(a.id().toString(), 201,
+                fresh -> work.addAction(caseId, body, caller).map(a -> new Idempotent.Outcome(a.id().toString(), 201,
                         Response.created(URI.create("/api/v1/cases/" + caseId + "/actions/" + a.id())).entity(a).build())),
-                replay -> Panache.withTransaction(() -> service.owned(caseId, caller, false).chain(c -> service.view(c, caller)))
+                replay -> reads.read(caseId, caller)
                         .map(v -> Response.status(replay.status()).entity(v.actions().stream()
                                 .filter(a -> a.id().toString().equals(replay.resourceId())).findFirst()
                                 .orElseThrow(() -> ProblemException.notFound("Action"))).build()));
@@ -196,7 +197,7 @@ public class CaseResource {
         UUID caseId = uuid(id);
         UUID action = uuid(actionId);
         return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/actions/" + action + "/complete", "",
-                fresh -> service.completeAction(caseId, action, caller).map(v -> caseOutcome(v)),
+                fresh -> work.completeAction(caseId, action, caller).map(v -> caseOutcome(v)),
                 replay -> replayCase(caseId, caller, replay));
     }
 
@@ -212,7 +213,7 @@ public class CaseResource {
         CallerContext caller = callers.current();
         UUID caseId = uuid(id);
         return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/cases/" + caseId + "/close", body,
-                fresh -> checked(caseId, caller, ifMatch).chain(() -> service.close(caseId, body, caller)).map(v -> caseOutcome(v)),
+                fresh -> checked(caseId, caller, ifMatch).chain(() -> work.close(caseId, body, caller)).map(v -> caseOutcome(v)),
                 replay -> replayCase(caseId, caller, replay));
     }
 
@@ -223,11 +224,11 @@ public class CaseResource {
 
     /** The answer to a repeated request: the case as it is now (the change is not made twice). */
     private Uni<Response> replayCase(UUID caseId, CallerContext caller, org.relais.blocks.idempotency.IdempotencyStore.Replay replay) {
-        return read(caseId, caller).map(v -> Response.status(replay.status()).entity(v).tag(Versions.etag(v.version())).build());
+        return reads.read(caseId, caller).map(v -> Response.status(replay.status()).entity(v).tag(Versions.etag(v.version())).build());
     }
 
     private Uni<Void> checked(UUID id, CallerContext caller, String ifMatch) {
-        return service.owned(id, caller, false).invoke(c -> Versions.checkIfMatch(ifMatch, c.version)).replaceWithVoid();
+        return reads.owned(id, caller, false).invoke(c -> Versions.checkIfMatch(ifMatch, c.version)).replaceWithVoid();
     }
 
     private static UUID uuid(String id) {

@@ -6,13 +6,14 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.relais.cases.risk.RiskLevel;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Request bodies and views of cases (CONTRACT section 5). */
+/** Request bodies and views of cases (API guide section 5). */
 public final class CaseViews {
 
     private CaseViews() {
@@ -22,11 +23,7 @@ public final class CaseViews {
 
     public enum Outcome { SERVICES_DELIVERED, SURVIVOR_DECLINED, LOST_CONTACT, TRANSFERRED, OTHER }
 
-    public enum Level { STANDARD, MEDIUM, HIGH }
-
-    public enum Priority { ROUTINE, URGENT, EMERGENCY }
-
-    /** The services of the agency directory (CONTRACT section 3). */
+    /** The services of the agency directory (API guide section 3). */
     public enum ServiceType {
         SHELTER, MEDICAL_CARE, FORENSIC_EXAM, PSYCHOSOCIAL_SUPPORT, LEGAL_AID, PROTECTION_ORDER, INVESTIGATION,
         ECONOMIC_SUPPORT, CHILD_PROTECTION
@@ -58,7 +55,7 @@ public final class CaseViews {
     public record Assign(@NotBlank @Size(max = 100) String assignee) {
     }
 
-    public record NewAssessment(@NotNull @Size(max = 24) Map<@Size(max = 8) String, Boolean> answers, Level professionalJudgement) {
+    public record NewAssessment(@NotNull @Size(max = 24) Map<@Size(max = 8) String, Boolean> answers, RiskLevel professionalJudgement) {
     }
 
     public record NewAction(@NotNull ActionType type, @NotNull @org.relais.blocks.validation.SensibleTime Instant dueAt, @NotBlank @Size(max = 5000) String description) {
@@ -73,14 +70,14 @@ public final class CaseViews {
     }
 
     @Schema(name = "RiskAssessment")
-    public record AssessmentView(UUID id, int score, Level level, Level professionalJudgement, Instant assessedAt,
+    public record AssessmentView(UUID id, int score, RiskLevel level, RiskLevel professionalJudgement, Instant assessedAt,
                                  String assessedBy) {
     }
 
     @Schema(name = "Case")
     public record CaseView(UUID id, String reference,
                            @Schema(enumeration = {"OPEN", "CLOSED"}) String status, String owningAgencyId, UUID referralId, UUID survivorId,
-                           Priority priority, List<String> services, String assignee, Level riskLevel, Subject subject,
+                           Priority priority, List<String> services, String assignee, RiskLevel riskLevel, Subject subject,
                            boolean detailsPending, List<ActionView> actions, Outcome outcome, String summary,
                            Instant dataErasedAt, Instant openedAt, Instant closedAt, Instant createdAt, Instant updatedAt,
                            long version) {

@@ -1,62 +1,38 @@
 package org.relais.cases.casefile;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.oidc.client.OidcClient;
+import io.quarkus.oidc.client.filter.OidcClientFilter;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
-import java.net.URI;
 import java.util.UUID;
 
 /**
- * The one synchronous call between services: the survivor details of a referral, read from the
- * referral-service with the case-service's own client (client credentials, {@code internal}). It has a
- * timeout, retries and a circuit breaker; when it fails the case stays {@code detailsPending}.
+ * The one synchronous call between services: the survivor details of a referral, read from the referral-service
+ * with the case-service's own client (client credentials, {@code internal}; the OIDC client filter brings the
+ * token). Where it is and its connect and read timeouts: {@code quarkus.rest-client.referral-details.*}
+ * ({@code relais.cases.referral-url}). A whole call has a timeout, retries and a circuit breaker; any answer but
+ * a 2xx fails it, and the case stays {@code detailsPending} until {@link PendingDetails} tries again.
  */
-@ApplicationScoped
-public class ReferralDetailsClient {
+@RegisterRestClient(configKey = "referral-details")
+@OidcClientFilter
+@Path("/api/v1/referrals")
+public interface ReferralDetailsClient {
 
-    private final OidcClient oidc;
-    private final WebClient web;
-    private final URI base;
-    private final ObjectMapper mapper;
-
-    public ReferralDetailsClient(OidcClient oidc, Vertx vertx, ObjectMapper mapper,
-                                 @ConfigProperty(name = "relais.cases.referral-url") String referralUrl) {
-        this.oidc = oidc;
-        this.mapper = mapper;
-        this.base = URI.create(referralUrl);
-        this.web = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(2000).setIdleTimeout(5));
-    }
-
+    /** The referral as the referral-service shows it to an internal client: {@code subject}, {@code consent}, .... */
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
     @Timeout(3000)
     @Retry(maxRetries = 2, delay = 200, jitter = 100)
     @CircuitBreaker(requestVolumeThreshold = 4, failureRatio = 0.75, delay = 5000, successThreshold = 1)
-    public Uni<JsonNode> referral(UUID referralId) {
-        return oidc.getTokens().chain(tokens -> Uni.createFrom().<HttpResponse<Buffer>>completionStage(web
-                .get(base.getPort() < 0 ? 80 : base.getPort(), base.getHost(), "/api/v1/referrals/" + referralId)
-                .putHeader("Authorization", "Bearer " + tokens.getAccessToken())
-                .timeout(2500)
-                .send().toCompletionStage()))
-                .map(resp -> {
-                    if (resp.statusCode() != 200) {
-                        throw new IllegalStateException("referral-service answered " + resp.statusCode());
-                    }
-                    try {
-                        return mapper.readTree(resp.bodyAsString());
-                    } catch (Exception e) {
-                        throw new IllegalStateException("unreadable referral", e);
-                    }
-                });
-    }
+    Uni<JsonNode> referral(@PathParam("id") UUID referralId);
 }

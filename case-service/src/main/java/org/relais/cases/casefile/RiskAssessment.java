@@ -3,8 +3,11 @@ package org.relais.cases.casefile;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import org.relais.cases.risk.RiskLevel;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -18,10 +21,12 @@ public class RiskAssessment extends PanacheEntityBase {
     @Column(name = "case_id")
     public UUID caseId;
     public String answers;
+    @Enumerated(EnumType.STRING)
     @Column(name = "professional_judgement")
-    public String professionalJudgement;
+    public RiskLevel professionalJudgement;
     public int score;
-    public String level;
+    @Enumerated(EnumType.STRING)
+    public RiskLevel level;
     @Column(name = "assessed_at")
     public Instant assessedAt;
     @Column(name = "assessed_by")

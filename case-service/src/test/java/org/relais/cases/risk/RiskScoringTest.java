@@ -23,34 +23,34 @@ class RiskScoringTest {
 
     @Test
     void levelsChangeAtTheContractsBoundaries() {
-        assertEquals(new RiskScoring.Result(0, RiskScoring.Level.STANDARD), RiskScoring.score(answers(0, 0), null));
-        assertEquals(new RiskScoring.Result(9, RiskScoring.Level.STANDARD), RiskScoring.score(answers(9, 0), null));
-        assertEquals(new RiskScoring.Result(10, RiskScoring.Level.MEDIUM), RiskScoring.score(answers(10, 0), null));
-        assertEquals(new RiskScoring.Result(13, RiskScoring.Level.MEDIUM), RiskScoring.score(answers(13, 0), null));
-        assertEquals(new RiskScoring.Result(14, RiskScoring.Level.HIGH), RiskScoring.score(answers(14, 0), null));
-        assertEquals(new RiskScoring.Result(24, RiskScoring.Level.HIGH), RiskScoring.score(answers(24, 0), null));
+        assertEquals(new RiskScoring.Result(0, RiskLevel.STANDARD), RiskScoring.score(answers(0, 0), null));
+        assertEquals(new RiskScoring.Result(9, RiskLevel.STANDARD), RiskScoring.score(answers(9, 0), null));
+        assertEquals(new RiskScoring.Result(10, RiskLevel.MEDIUM), RiskScoring.score(answers(10, 0), null));
+        assertEquals(new RiskScoring.Result(13, RiskLevel.MEDIUM), RiskScoring.score(answers(13, 0), null));
+        assertEquals(new RiskScoring.Result(14, RiskLevel.HIGH), RiskScoring.score(answers(14, 0), null));
+        assertEquals(new RiskScoring.Result(24, RiskLevel.HIGH), RiskScoring.score(answers(24, 0), null));
     }
 
     @Test
     void unknownAnswersCountAsNothing() {
-        assertEquals(new RiskScoring.Result(9, RiskScoring.Level.STANDARD), RiskScoring.score(answers(9, 15), null));
+        assertEquals(new RiskScoring.Result(9, RiskLevel.STANDARD), RiskScoring.score(answers(9, 15), null));
     }
 
     @Test
     void judgementRaisesButNeverLowers() {
-        assertEquals(RiskScoring.Level.HIGH, RiskScoring.score(answers(3, 0), RiskScoring.Level.HIGH).level());
-        assertEquals(RiskScoring.Level.MEDIUM, RiskScoring.score(answers(3, 0), RiskScoring.Level.MEDIUM).level());
-        assertEquals(RiskScoring.Level.HIGH, RiskScoring.score(answers(15, 0), RiskScoring.Level.STANDARD).level());
-        assertEquals(RiskScoring.Level.MEDIUM, RiskScoring.score(answers(11, 0), RiskScoring.Level.STANDARD).level());
-        assertEquals(3, RiskScoring.score(answers(3, 0), RiskScoring.Level.HIGH).score(), "the score stays the count");
+        assertEquals(RiskLevel.HIGH, RiskScoring.score(answers(3, 0), RiskLevel.HIGH).level());
+        assertEquals(RiskLevel.MEDIUM, RiskScoring.score(answers(3, 0), RiskLevel.MEDIUM).level());
+        assertEquals(RiskLevel.HIGH, RiskScoring.score(answers(15, 0), RiskLevel.STANDARD).level());
+        assertEquals(RiskLevel.MEDIUM, RiskScoring.score(answers(11, 0), RiskLevel.STANDARD).level());
+        assertEquals(3, RiskScoring.score(answers(3, 0), RiskLevel.HIGH).score(), "the score stays the count");
     }
 
     @Test
     void highRiskIsRaisedOnlyOnEnteringHigh() {
-        assertTrue(RiskScoring.entersHigh(null, RiskScoring.Level.HIGH));
-        assertTrue(RiskScoring.entersHigh(RiskScoring.Level.MEDIUM, RiskScoring.Level.HIGH));
-        assertFalse(RiskScoring.entersHigh(RiskScoring.Level.HIGH, RiskScoring.Level.HIGH));
-        assertFalse(RiskScoring.entersHigh(RiskScoring.Level.STANDARD, RiskScoring.Level.MEDIUM));
+        assertTrue(RiskScoring.entersHigh(null, RiskLevel.HIGH));
+        assertTrue(RiskScoring.entersHigh(RiskLevel.MEDIUM, RiskLevel.HIGH));
+        assertFalse(RiskScoring.entersHigh(RiskLevel.HIGH, RiskLevel.HIGH));
+        assertFalse(RiskScoring.entersHigh(RiskLevel.STANDARD, RiskLevel.MEDIUM));
     }
 
     @Test
