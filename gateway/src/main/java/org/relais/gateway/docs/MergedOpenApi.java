@@ -20,8 +20,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -49,13 +51,39 @@ public class MergedOpenApi {
     @GET
     @Blocking
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "openApi", summary = "The merged OpenAPI document of the whole API")
+    @Operation(operationId = "openApi", summary = "The merged OpenAPI document of the whole API",
+            description = "The OpenAPI 3.0.3 document of every operation partners call through the gateway: the "
+                    + "referral-service's, the case-service's and the notification-service's, and the gateway's audit trail. "
+                    + "Public, so that tools can generate clients from it.")
     @org.eclipse.microprofile.openapi.annotations.security.SecurityRequirements
     @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The document (OpenAPI 3.0.3)")
     public JsonNode document(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
         if (cached != null && System.currentTimeMillis() - cachedAt < 60_000) {
             return cached;
         }
+        List<URI> all = new ArrayList<>(sources);
+        all.add(URI.create("http://127.0.0.1:" + uri.getBaseUri().getPort()));
+        List<JsonNode> documents = new ArrayList<>();
+        for (URI source : all) {
+            JsonNode doc = fetch(source);
+            if (doc == null) {
+                throw ProblemException.unavailable("A service's API description is not available; retry shortly");
+            }
+            documents.add(doc);
+        }
+        ObjectNode merged = merge(mapper, documents);
+        cached = merged;
+        cachedAt = System.currentTimeMillis();
+        return merged;
+    }
+
+    /**
+     * The services' documents as one: their public paths ({@code /api/v1/...}; the internal ones are left
+     * out), the components those paths reach, directly or through other components (what only an internal
+     * path used is left out too, so no component goes unused), and the tags they use, with their
+     * descriptions. A path, component or tag two documents both have is taken from the first.
+     */
+    public static ObjectNode merge(ObjectMapper mapper, List<JsonNode> documents) {
         ObjectNode merged = mapper.createObjectNode();
         merged.put("openapi", "3.0.3");
         merged.putObject("info").put("title", "Relais API").put("version", "1.0")
@@ -63,35 +91,87 @@ public class MergedOpenApi {
                         + "Every call goes through the gateway with an access token of realm relais (audience relais-api).");
         merged.putArray("servers").addObject().put("url", "/");
         ObjectNode paths = merged.putObject("paths");
-        ObjectNode schemas = merged.putObject("components").putObject("schemas");
-        ((ObjectNode) merged.get("components")).putObject("securitySchemes").putObject("bearer")
-                .put("type", "http").put("scheme", "bearer").put("bearerFormat", "JWT");
-        Set<String> tags = new LinkedHashSet<>();
-        List<URI> all = new ArrayList<>(sources);
-        all.add(URI.create("http://127.0.0.1:" + uri.getBaseUri().getPort()));
-        for (URI source : all) {
-            JsonNode doc = fetch(source);
-            if (doc == null) {
-                throw ProblemException.unavailable("A service's API description is not available; retry shortly");
-            }
-            doc.path("paths").fields().forEachRemaining(p -> {
+        Map<String, ObjectNode> components = new LinkedHashMap<>();
+        for (String type : COMPONENT_TYPES) {
+            components.put(type, mapper.createObjectNode());
+        }
+        Map<String, JsonNode> tags = new LinkedHashMap<>();
+        for (JsonNode doc : documents) {
+            doc.path("paths").properties().forEach(p -> {
                 if (p.getKey().startsWith("/api/v1/") && !paths.has(p.getKey())) {
                     paths.set(p.getKey(), p.getValue());
                 }
             });
-            doc.path("components").path("schemas").fields().forEachRemaining(s -> {
-                if (!schemas.has(s.getKey())) {
-                    schemas.set(s.getKey(), s.getValue());
+            for (String type : COMPONENT_TYPES) {
+                ObjectNode into = components.get(type);
+                doc.path("components").path(type).properties().forEach(c -> {
+                    if (!into.has(c.getKey())) {
+                        into.set(c.getKey(), c.getValue());
+                    }
+                });
+            }
+            doc.path("tags").forEach(t -> tags.putIfAbsent(t.path("name").asText(), t));
+        }
+
+        // the components the public paths reach
+        Set<String> reached = new LinkedHashSet<>();
+        java.util.Deque<JsonNode> todo = new java.util.ArrayDeque<>();
+        todo.add(paths);
+        while (!todo.isEmpty()) {
+            refs(todo.poll(), ref -> {
+                if (ref.startsWith("#/components/") && reached.add(ref)) {
+                    String[] parts = ref.substring("#/components/".length()).split("/", 2);
+                    JsonNode target = parts.length < 2 || !components.containsKey(parts[0]) ? null
+                            : components.get(parts[0]).get(parts[1].replace("~1", "/").replace("~0", "~"));
+                    if (target != null) {
+                        todo.add(target);
+                    }
                 }
             });
-            doc.path("tags").forEach(t -> tags.add(t.path("name").asText()));
         }
+        ObjectNode out = merged.putObject("components");
+        for (String type : COMPONENT_TYPES) {
+            ObjectNode kept = mapper.createObjectNode();
+            components.get(type).properties().forEach(c -> {
+                if (reached.contains("#/components/" + type + "/" + c.getKey().replace("~", "~0").replace("/", "~1"))) {
+                    kept.set(c.getKey(), c.getValue());
+                }
+            });
+            if (!kept.isEmpty()) {
+                out.set(type, kept);
+            }
+        }
+        out.putObject("securitySchemes").putObject("bearer")
+                .put("type", "http").put("scheme", "bearer").put("bearerFormat", "JWT");
+
+        Set<String> used = new LinkedHashSet<>();
+        paths.forEach(item -> item.forEach(op -> op.path("tags").forEach(t -> used.add(t.asText()))));
         ArrayNode tagArray = merged.putArray("tags");
-        tags.forEach(t -> tagArray.addObject().put("name", t));
+        for (String name : used) {
+            JsonNode tag = tags.get(name);
+            ObjectNode entry = tagArray.addObject().put("name", name);
+            if (tag != null && tag.hasNonNull("description")) {
+                entry.put("description", tag.get("description").asText());
+            }
+        }
         merged.putArray("security").addObject().putArray("bearer");
-        cached = merged;
-        cachedAt = System.currentTimeMillis();
         return merged;
+    }
+
+    private static final List<String> COMPONENT_TYPES = List.of(
+            "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks");
+
+    /** Every {@code $ref} in a part of a document. */
+    private static void refs(JsonNode node, java.util.function.Consumer<String> each) {
+        if (node.isObject()) {
+            JsonNode ref = node.get("$ref");
+            if (ref != null && ref.isTextual()) {
+                each.accept(ref.asText());
+            }
+        }
+        if (node.isContainerNode()) {
+            node.forEach(child -> refs(child, each));
+        }
     }
 
     /** A source's document; three tries, so a slow moment of one service does not fail the whole document. */

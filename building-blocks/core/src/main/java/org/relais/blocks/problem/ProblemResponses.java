@@ -22,8 +22,12 @@ import java.util.Map;
  * problem responses any Relais endpoint can give (401, 403, 404, 429, 503, and 400/415/422 where it
  * takes input, 412/428 where it takes {@code If-Match}, 304 where it honours {@code If-None-Match}),
  * each with the {@code application/problem+json} {@link Problem} schema and an example. Responses a
- * resource documents itself keep their descriptions and gain the schema. Registered for every service
- * by {@code mp.openapi.filter} in the building blocks' defaults.
+ * resource documents itself keep their descriptions and gain the schema. Each example is a problem the
+ * service really gives for that status (its stable {@code type} URI, its title), so it is valid against
+ * the schema. An operation without a description gets one: its summary and the protocol it honours
+ * ({@code If-Match}, {@code If-None-Match}, {@code Idempotency-Key}, paging). Schemas nothing refers to any
+ * more (their uses were inlined as nullable) are dropped. Registered for every service by
+ * {@code mp.openapi.filter} in the building blocks' defaults.
  */
 public final class ProblemResponses implements OASFilter {
 
@@ -54,6 +58,116 @@ public final class ProblemResponses implements OASFilter {
         for (PathItem item : openAPI.getPaths().getPathItems().values()) {
             for (Map.Entry<PathItem.HttpMethod, Operation> e : item.getOperations().entrySet()) {
                 document(e.getKey(), e.getValue(), item.getParameters());
+                describe(e.getValue(), item.getParameters());
+            }
+        }
+        dropUnreferencedSchemas(openAPI);
+    }
+
+    /**
+     * An operation's description, when its resource wrote none: the summary, then what the operation
+     * honours, as docs/api-guide.md says it (partners' linters require a description beside the summary).
+     */
+    private static void describe(Operation op, List<Parameter> pathParams) {
+        if (op.getDescription() != null && !op.getDescription().isBlank()) {
+            return;
+        }
+        StringBuilder d = new StringBuilder();
+        if (op.getSummary() != null && !op.getSummary().isBlank()) {
+            d.append(op.getSummary().strip());
+            if (!d.toString().endsWith(".")) {
+                d.append('.');
+            }
+        }
+        if (op.getSecurity() != null && op.getSecurity().isEmpty()) {
+            d.append(" Public: no access token is needed.");
+        }
+        if (hasParameter(op, pathParams, Parameter.In.QUERY, "cursor")) {
+            d.append(" A page at a time: pass back the nextCursor you got as cursor; a null nextCursor is the last page.");
+        }
+        if (hasParameter(op, pathParams, Parameter.In.HEADER, "If-None-Match")) {
+            d.append(" Honours If-None-Match: 304 while the ETag you send is current.");
+        }
+        if (hasParameter(op, pathParams, Parameter.In.HEADER, "If-Match")) {
+            d.append(" Honours If-Match: a version other than the current one is 412, naming currentVersion.");
+        }
+        if (hasParameter(op, pathParams, Parameter.In.HEADER, "Idempotency-Key")) {
+            d.append(" Honours Idempotency-Key: the same key within 24 hours replays the first answer and does nothing new.");
+        }
+        String text = d.toString().strip();
+        op.setDescription(text.isEmpty() ? "See the responses." : text);
+    }
+
+    /** Removes the component schemas no operation reaches, directly or through other schemas. */
+    private static void dropUnreferencedSchemas(OpenAPI openAPI) {
+        Map<String, Schema> schemas = openAPI.getComponents().getSchemas();
+        if (schemas == null || schemas.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> reached = new java.util.HashSet<>();
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.function.Consumer<Object> walk = new java.util.function.Consumer<>() {
+            @Override
+            public void accept(Object node) {
+                if (node == null || !seen.add(node)) {
+                    return;
+                }
+                if (node instanceof Schema schema) {
+                    String ref = schema.getRef();
+                    if (ref != null && ref.startsWith("#/components/schemas/")) {
+                        String name = ref.substring("#/components/schemas/".length());
+                        if (reached.add(name)) {
+                            accept(schemas.get(name));
+                        }
+                    }
+                    schema.getAll().values().forEach(this);
+                } else if (node instanceof java.util.Collection<?> list) {
+                    list.forEach(this);
+                } else if (node instanceof Map<?, ?> map) {
+                    map.values().forEach(this);
+                } else if (node instanceof Content content) {
+                    accept(content.getMediaTypes());
+                } else if (node instanceof MediaType media) {
+                    accept(media.getSchema());
+                } else if (node instanceof Parameter parameter) {
+                    accept(parameter.getSchema());
+                    accept(parameter.getContent());
+                } else if (node instanceof APIResponse response) {
+                    accept(response.getContent());
+                    if (response.getHeaders() != null) {
+                        response.getHeaders().values().forEach(h -> {
+                            accept(h.getSchema());
+                            accept(h.getContent());
+                        });
+                    }
+                } else if (node instanceof org.eclipse.microprofile.openapi.models.parameters.RequestBody body) {
+                    accept(body.getContent());
+                }
+            }
+        };
+        for (PathItem item : openAPI.getPaths().getPathItems().values()) {
+            walk.accept(item.getParameters());
+            for (Operation op : item.getOperations().values()) {
+                walk.accept(op.getParameters());
+                walk.accept(op.getRequestBody());
+                if (op.getResponses() != null) {
+                    walk.accept(op.getResponses().getAPIResponses());
+                }
+            }
+        }
+        Components components = openAPI.getComponents();
+        walk.accept(components.getParameters());
+        walk.accept(components.getRequestBodies());
+        walk.accept(components.getResponses());
+        if (components.getHeaders() != null) {
+            components.getHeaders().values().forEach(h -> {
+                walk.accept(h.getSchema());
+                walk.accept(h.getContent());
+            });
+        }
+        for (String name : new java.util.ArrayList<>(schemas.keySet())) {
+            if (!reached.contains(name)) {
+                components.removeSchema(name);
             }
         }
     }
@@ -159,12 +273,35 @@ public final class ProblemResponses implements OASFilter {
         return false;
     }
 
+    /** The problem type a service gives for a status (docs/api-guide.md, section 1.3). */
+    static ProblemType typeFor(int status, String description) {
+        return switch (status) {
+            case 401 -> ProblemType.UNAUTHORIZED;
+            case 403 -> ProblemType.FORBIDDEN;
+            case 404 -> ProblemType.NOT_FOUND;
+            case 409 -> description != null && description.toLowerCase(java.util.Locale.ROOT).contains("idempotency")
+                    ? ProblemType.IDEMPOTENCY_CONFLICT : ProblemType.ILLEGAL_TRANSITION;
+            case 412, 428 -> ProblemType.PRECONDITION_FAILED;
+            case 422 -> ProblemType.VALIDATION;
+            case 429 -> ProblemType.RATE_LIMITED;
+            case 502, 503, 504 -> ProblemType.UNAVAILABLE;
+            default -> status >= 500 ? ProblemType.INTERNAL : ProblemType.MALFORMED_REQUEST;
+        };
+    }
+
     private static Content problemContent(int status, String description) {
+        ProblemType type = typeFor(status, description);
         Map<String, Object> example = new LinkedHashMap<>();
-        example.put("type", Problem.TYPE_BASE + "…");
-        example.put("title", description == null ? "Problem" : description);
+        example.put("type", Problem.TYPE_BASE + type.slug());
+        example.put("title", type.title());
         example.put("status", status);
+        if (description != null && !description.isBlank()) {
+            example.put("detail", description);
+        }
         example.put("instance", "urn:relais:request:0f9c2d4e8a7b4c11");
+        if (status == 412) {
+            example.put("currentVersion", 7);
+        }
         MediaType media = OASFactory.createMediaType()
                 .schema(OASFactory.createSchema().ref(REF))
                 .example(example);
