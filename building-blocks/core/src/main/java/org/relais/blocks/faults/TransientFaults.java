@@ -46,6 +46,7 @@ public final class TransientFaults {
             "io.netty.channel.StacklessClosedChannelException",
             "io.vertx.core.impl.NoStackTraceTimeoutException",
             "io.vertx.core.http.ConnectionPoolTooBusyException",
+            "io.vertx.core.http.HttpClosedException", // a peer's connection closed under a request (REST client)
             "io.vertx.sqlclient.ClosedConnectionException",
             "io.smallrye.mutiny.TimeoutException",
             "org.apache.kafka.common.errors.RetriableException",

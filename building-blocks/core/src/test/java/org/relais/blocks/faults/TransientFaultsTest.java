@@ -27,6 +27,11 @@ class TransientFaultsTest {
         assertTrue(TransientFaults.isTransient(new org.apache.kafka.common.errors.NotLeaderOrFollowerException("x")));
         assertTrue(TransientFaults.isTransient(new SQLException("x", "08003")));
         assertTrue(TransientFaults.isTransient(new jakarta.ws.rs.WebApplicationException(503)));
+        // what a REST client call between services meets when its peer goes away or its declared limits trip
+        assertTrue(TransientFaults.isTransient(new jakarta.ws.rs.ProcessingException(io.vertx.core.http.HttpClosedException.class.getName(),
+                new io.vertx.core.http.HttpClosedException("Connection was closed"))));
+        assertTrue(TransientFaults.isTransient(new org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException("x")));
+        assertTrue(TransientFaults.isTransient(new org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException("x")));
     }
 
     @Test
