@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -119,10 +118,6 @@ public class Agency extends PanacheEntityBase {
                 capacityUpdatedAt, dutyEmail, notificationLanguage,
                 permissions == null ? null : read(permissions, new TypeReference<List<String>>() { }),
                 read(webhookAllowedHosts, new TypeReference<List<String>>() { }), active, createdAt, updatedAt, version);
-    }
-
-    static Instant now() {
-        return Instant.now().truncatedTo(ChronoUnit.MICROS);
     }
 
     private static String write(Object value) {

@@ -17,6 +17,7 @@ import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.problem.ProblemType;
 import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.security.Permission;
+import org.relais.blocks.time.RelaisClock;
 import org.relais.referral.Priority;
 
 import java.time.DateTimeException;
@@ -39,10 +40,12 @@ public class AgencyService {
 
     private final AgencyRepository agencies;
     private final Outbox outbox;
+    private final RelaisClock clock;
 
-    public AgencyService(AgencyRepository agencies, Outbox outbox) {
+    public AgencyService(AgencyRepository agencies, Outbox outbox, RelaisClock clock) {
         this.agencies = agencies;
         this.outbox = outbox;
+        this.clock = clock;
     }
 
     @WithSession
@@ -71,7 +74,7 @@ public class AgencyService {
             }
             Agency a = new Agency();
             a.id = in.id();
-            a.createdAt = Agency.now();
+            a.createdAt = clock.now();
             a.apply(in, a.createdAt);
             return agencies.persistAndFlush(a).chain(() -> publish(a, AgencyEvents.REGISTERED, caller)).replaceWith(a);
         });
@@ -88,7 +91,7 @@ public class AgencyService {
         }
         return agencies.findById(id).onItem().ifNull().failWith(() -> ProblemException.notFound("Agency")).chain(a -> {
             org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
-            a.apply(in, Agency.now());
+            a.apply(in, clock.now());
             return agencies.flush().chain(() -> publish(a, AgencyEvents.UPDATED, caller)).replaceWith(a);
         });
     }
@@ -101,7 +104,7 @@ public class AgencyService {
                 throw ProblemException.forbidden("An agency reports only its own capacity");
             }
             org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
-            a.updateCapacity(in.capacity(), in.note(), Agency.now());
+            a.updateCapacity(in.capacity(), in.note(), clock.now());
             return agencies.flush().chain(() -> publish(a, AgencyEvents.UPDATED, caller)).replaceWith(a);
         });
     }

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,7 +47,7 @@ public class ReferralCodec {
         }
     }
 
-    static ReferralView.ConsentView consentOf(Referral r) {
+    public static ReferralView.ConsentView consentOf(Referral r) {
         return consentOf(r.consent);
     }
 
@@ -70,7 +70,7 @@ public class ReferralCodec {
                 false, c.expiresAt(), at, by));
     }
 
-    ReferralView view(Referral r, ReferralService.Survivor data, CallerContext caller) {
+    ReferralView view(Referral r, Survivor data, CallerContext caller) {
         boolean receiverSide = caller.isInternal() || r.callerOf(caller.agencyId()) == ReferralAction.Caller.RECEIVER;
         return new ReferralView(r.id, r.reference, r.status, r.survivorId, r.sendingAgencyId, r.receivingAgencyId,
                 r.priority, r.serviceList(), read(r.incident, ReferralInput.Incident.class), consentOf(r), data.subject(),

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.events;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
@@ -11,6 +11,10 @@ import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.inbox.EventConsumers;
 import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.time.RelaisClock;
+import org.relais.referral.consent.ConsentCascade;
+import org.relais.referral.flow.Referral;
+import org.relais.referral.flow.ReferralRecorder;
 
 import java.util.List;
 import java.util.Set;
@@ -27,12 +31,16 @@ public class CaseEventHandlers {
     /** The consumer group: its committed offsets are where the service resumes. */
     static final String CONSUMER = "case-events";
 
-    private final ReferralService referrals;
     private final EventConsumers consumers;
+    private final ReferralRecorder recorder;
+    private final ConsentCascade consent;
+    private final RelaisClock clock;
 
-    public CaseEventHandlers(ReferralService referrals, EventConsumers consumers) {
-        this.referrals = referrals;
+    public CaseEventHandlers(EventConsumers consumers, ReferralRecorder recorder, ConsentCascade consent, RelaisClock clock) {
         this.consumers = consumers;
+        this.recorder = recorder;
+        this.consent = consent;
+        this.clock = clock;
     }
 
     void start(@Observes StartupEvent event) {
@@ -47,7 +55,7 @@ public class CaseEventHandlers {
             case CaseEvents.OPENED -> opened(event, caseId, data);
             case CaseEvents.CLOSED -> data.referralId() == null ? Uni.createFrom().voidItem() // a walk-in case: no referral to follow
                     : closed(event, data);
-            case CaseEvents.DATA_ERASED -> referrals.caseDataErased(caseId, data.reason());
+            case CaseEvents.DATA_ERASED -> consent.caseDataErased(caseId, data.reason());
             default -> Uni.createFrom().voidItem();
         };
     }
@@ -66,7 +74,7 @@ public class CaseEventHandlers {
         }
         return known.chain(() -> referral(event, data).chain(r -> {
             if (r != null) {
-                r.linkCase(caseId, ReferralService.now());
+                r.linkCase(caseId, clock.now());
             }
             return Uni.createFrom().voidItem();
         }));
@@ -81,7 +89,7 @@ public class CaseEventHandlers {
             CallerContext caseService = new CallerContext(null, "relais-case-service", "relais-case-service",
                     event.agencyid(), Set.of(CallerContext.INTERNAL_ROLE));
             String outcome = data.outcome() == null ? "OTHER" : data.outcome();
-            return referrals.record(r, r.closeFromCase(outcome, ReferralService.now()), caseService, null, null);
+            return recorder.record(r, r.closeFromCase(outcome, clock.now()), caseService, null, null);
         });
     }
 

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
@@ -7,11 +7,10 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.relais.blocks.events.ReferralEvents;
-import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.time.RelaisClock;
+import org.relais.referral.consent.ConsentCascade;
 
-import java.time.Instant;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -22,17 +21,17 @@ import java.util.UUID;
 @ApplicationScoped
 public class ReferralJobs {
 
-    static final CallerContext SYSTEM = new CallerContext(null, "relais-referral-service", "relais-referral-service", null,
-            Set.of(CallerContext.INTERNAL_ROLE));
     private static final int BATCH = 100;
 
-    private final ReferralService referrals;
+    private final ReferralRecorder recorder;
+    private final ConsentCascade consent;
+    private final RelaisClock clock;
 
-    public ReferralJobs(ReferralService referrals) {
-        this.referrals = referrals;
+    public ReferralJobs(ReferralRecorder recorder, ConsentCascade consent, RelaisClock clock) {
+        this.recorder = recorder;
+        this.consent = consent;
+        this.clock = clock;
     }
-
-    // ---- deadlines -----------------------------------------------------------------------------
 
     @Scheduled(every = "${relais.referrals.deadline-check-every:15s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
@@ -63,15 +62,13 @@ public class ReferralJobs {
     }
 
     private Uni<Void> markOverdue(Referral r) {
-        return r.markOverdue(ReferralService.now()).map(event -> referrals.publish(r, event, SYSTEM))
+        return r.markOverdue(clock.now()).map(event -> recorder.publish(r, event, ReferralRecorder.SYSTEM))
                 .orElseGet(() -> Uni.createFrom().voidItem());
     }
 
-    // ---- consent expiry ------------------------------------------------------------------------
-
     @Scheduled(every = "${relais.referrals.consent-check-every:60s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    void expireConsents() {
+    public void expireConsents() { // public: the consent tests run it themselves (hourly in the test profile)
         try {
             // reads already hide an expired consent's data; this records the expiry, however large the backlog
             int total = 0;
@@ -99,8 +96,7 @@ public class ReferralJobs {
                     for (Object id : (List<Object>) (List<?>) ids) {
                         // one of the batch may already be erased by the cascade of another: that is a no-op
                         chain = chain.chain(n -> Referral.<Referral>findById((UUID) id)
-                                .chain(r -> referrals.withdrawConsent(r, ReferralInput.ActionBody.EMPTY, SYSTEM, ReferralService.now(),
-                                        ReferralService.ConsentEnd.EXPIRED, null))
+                                .chain(r -> consent.expire(r, clock.now()))
                                 .replaceWith(n + 1));
                     }
                     return chain;

@@ -1,6 +1,6 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
-/** CONTRACT section 4; {@link #fhirTaskStatus()} keeps the FHIR Task mapping so a facade needs no remodelling. */
+/** The statuses of a referral (API guide section 4); {@link #fhirTaskStatus()} keeps the FHIR Task mapping so a facade needs no remodelling. */
 public enum ReferralStatus {
     SENT("requested"), ACKNOWLEDGED("received"), ACCEPTED("accepted"), DECLINED("rejected"), REDIRECTED("rejected"),
     IN_PROGRESS("in-progress"), ON_HOLD("on-hold"), COMPLETED("completed"), FAILED("failed"), WITHDRAWN("cancelled");

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import org.relais.blocks.events.ReferralEvents;
 

@@ -1,9 +1,12 @@
-package org.relais.referral.referral;
+package org.relais.referral.consent;
 
 import org.relais.blocks.problem.FieldError;
-import org.relais.referral.referral.ReferralInput.Consent;
-import org.relais.referral.referral.ReferralInput.ConsentScope;
-import org.relais.referral.referral.ReferralInput.CreateReferral;
+import org.relais.referral.flow.Referral;
+import org.relais.referral.flow.ReferralCodec;
+import org.relais.referral.flow.ReferralInput.Consent;
+import org.relais.referral.flow.ReferralInput.ConsentScope;
+import org.relais.referral.flow.ReferralInput.CreateReferral;
+import org.relais.referral.flow.ReferralView;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -20,16 +23,16 @@ import java.util.Set;
  * {@code subject.safeContact}; NARRATIVE covers {@code reason} and notes. {@code externalReference}
  * needs consent of any scope.
  */
-final class ConsentRules {
+public final class ConsentRules {
 
     private ConsentRules() {
     }
 
-    static List<FieldError> check(CreateReferral in) {
+    /** The new referral's consent and survivor data, judged at {@code now}: every field outside the rules, with its pointer. */
+    public static List<FieldError> check(CreateReferral in, Instant now) {
         List<FieldError> errors = new ArrayList<>();
         Consent c = in.consent();
         Set<ConsentScope> scope = c.scope() == null || c.scope().isEmpty() ? EnumSet.noneOf(ConsentScope.class) : EnumSet.copyOf(c.scope());
-        Instant now = Instant.now();
         if (Boolean.TRUE.equals(c.granted())) {
             if (scope.isEmpty()) {
                 errors.add(new FieldError("/consent/scope", "must name at least one scope when consent is granted"));
@@ -84,21 +87,22 @@ final class ConsentRules {
             errors.add(new FieldError("/externalReference", "must be absent without consent"));
         }
         if (in.incident() != null && in.incident().occurredOn() != null
-                && in.incident().occurredOn().isAfter(LocalDate.now(ZoneOffset.UTC).plusDays(1))) {
+                && in.incident().occurredOn().isAfter(LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1))) {
             errors.add(new FieldError("/incident/occurredOn", "must not be in the future"));
         }
         return errors;
     }
 
     /** The consent as kept with the referral: coded facts, no survivor data. */
-    static ReferralView.ConsentView record(Consent c) {
+    public static ReferralView.ConsentView record(Consent c) {
         boolean granted = Boolean.TRUE.equals(c.granted());
         return new ReferralView.ConsentView(granted, granted && c.scope() != null ? List.copyOf(EnumSet.copyOf(c.scope())) : List.of(),
                 c.method(), c.recordedAt(), c.recordedBy(), granted && Boolean.TRUE.equals(c.allowOnwardReferral()),
                 c.expiresAt(), null, null);
     }
 
-    static Set<ConsentScope> scopes(Referral r) {
+    /** The scopes her consent covers now: none once withdrawn or never granted. */
+    public static Set<ConsentScope> scopes(Referral r) {
         ReferralView.ConsentView c = ReferralCodec.consentOf(r);
         return c.granted() && c.withdrawnAt() == null && !c.scope().isEmpty() ? EnumSet.copyOf(c.scope()) : EnumSet.noneOf(ConsentScope.class);
     }

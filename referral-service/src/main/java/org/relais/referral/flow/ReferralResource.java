@@ -1,6 +1,5 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.security.PermissionsAllowed;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -42,16 +41,18 @@ import java.util.UUID;
 @APIResponse(responseCode = "404", description = "No such referral, or not visible to the caller's agency")
 public class ReferralResource {
 
-    private final ReferralService service;
+    private final ReferralCreation creation;
+    private final ReferralReads reads;
+    private final ReferralTransitions transitions;
     private final Callers callers;
     private final Idempotent idempotent;
     private final PermissionPolicy policy;
-    private final org.relais.blocks.directory.AgencyMembers members;
 
-    public ReferralResource(ReferralService service, Callers callers, Idempotent idempotent, PermissionPolicy policy,
-                            org.relais.blocks.directory.AgencyMembers members) {
-        this.members = members;
-        this.service = service;
+    public ReferralResource(ReferralCreation creation, ReferralReads reads, ReferralTransitions transitions, Callers callers,
+                            Idempotent idempotent, PermissionPolicy policy) {
+        this.creation = creation;
+        this.reads = reads;
+        this.transitions = transitions;
         this.callers = callers;
         this.idempotent = idempotent;
         this.policy = policy;
@@ -67,9 +68,9 @@ public class ReferralResource {
     public Uni<Response> create(@Valid @NotNull ReferralInput.CreateReferral body, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
         return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/referrals", body,
-                fresh -> service.create(body, caller).map(read -> new Idempotent.Outcome(read.referral().id.toString(), 201,
+                fresh -> creation.create(body, caller).map(read -> new Idempotent.Outcome(read.referral().id.toString(), 201,
                         Versions.created(location(read.referral().id), read.view(), read.referral().version))),
-                replay -> service.get(UUID.fromString(replay.resourceId()), caller).map(read -> Response.status(replay.status())
+                replay -> reads.get(UUID.fromString(replay.resourceId()), caller).map(read -> Response.status(replay.status())
                         .location(location(read.referral().id)).entity(read.view()).tag(Versions.etag(read.referral().version)).build()));
     }
 
@@ -86,7 +87,7 @@ public class ReferralResource {
         if (caller.agencyId() == null) {
             throw ProblemException.forbidden("Lists are per agency");
         }
-        return service.list(direction, PageRequest.enumValue("status", status, ReferralStatus.class),
+        return reads.list(direction, PageRequest.enumValue("status", status, ReferralStatus.class),
                 PageRequest.of(limit, cursor, updatedSince), caller)
                 .map(page -> Versions.page(page, r -> r.id() + ":" + r.version(), ifNoneMatch));
     }
@@ -98,7 +99,7 @@ public class ReferralResource {
     @APIResponse(responseCode = "200", description = "The referral; ETag is its version", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ReferralView.class)))
     public Uni<Response> get(@PathParam("id") String id, @HeaderParam("If-None-Match") String ifNoneMatch) {
         CallerContext caller = callers.current();
-        return service.get(uuid(id), caller).map(read -> Versions.ok(read.view(), read.referral().version, ifNoneMatch));
+        return reads.get(uuid(id), caller).map(read -> Versions.ok(read.view(), read.referral().version, ifNoneMatch));
     }
 
     @GET
@@ -107,7 +108,7 @@ public class ReferralResource {
     @Operation(operationId = "getReferralHistory", summary = "Every transition of a referral; notes only to the two parties")
     @APIResponse(responseCode = "200", description = "The history, oldest first")
     public Uni<List<ReferralView.HistoryEntry>> history(@PathParam("id") String id) {
-        return service.history(uuid(id), callers.current());
+        return reads.history(uuid(id), callers.current());
     }
 
     @POST
@@ -124,29 +125,16 @@ public class ReferralResource {
                              @HeaderParam("Idempotency-Key") String key) {
         ReferralAction action = ReferralAction.byPath(actionPath).orElseThrow(() -> ProblemException.notFound("Action"));
         CallerContext caller = callers.current();
-        Permission needed = switch (action) {
-            case WITHDRAW -> Permission.REFERRAL_CREATE;
-            case WITHDRAW_CONSENT -> Permission.REFERRAL_READ;
-            default -> Permission.REFERRAL_RESPOND;
-        };
+        Permission needed = action.permission();
         if (!policy.allows(caller, needed)) {
             throw ProblemException.forbidden("The caller's role or agency does not hold " + needed.code());
         }
         UUID referralId = uuid(id);
-        Uni<Void> assigneeChecked = action != ReferralAction.ACCEPT || body == null || body.assignee() == null
-                ? Uni.createFrom().voidItem()
-                : io.quarkus.vertx.VertxContextSupport.executeBlocking(() -> members.isMember(caller.agencyId(), body.assignee()))
-                .map(member -> {
-                    if (!member) {
-                        throw ProblemException.invalid("/assignee", "is not a member of the receiving agency");
-                    }
-                    return null;
-                });
-        return assigneeChecked.chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/referrals/" + id + "/" + actionPath, body,
-                fresh -> service.act(referralId, action, body, ifMatch, caller).map(read -> new Idempotent.Outcome(
+        return transitions.checkAssignee(action, body, caller).chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/referrals/" + id + "/" + actionPath, body,
+                fresh -> transitions.act(referralId, action, body, ifMatch, caller).map(read -> new Idempotent.Outcome(
                         read.referral().id.toString(), 200,
                         Response.ok(read.view()).tag(Versions.etag(read.referral().version)).build())),
-                replay -> service.get(referralId, caller).map(read -> Response.status(replay.status()).entity(read.view())
+                replay -> reads.get(referralId, caller).map(read -> Response.status(replay.status()).entity(read.view())
                         .tag(Versions.etag(read.referral().version)).build())));
     }
 

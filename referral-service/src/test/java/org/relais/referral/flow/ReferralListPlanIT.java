@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * cursor is an index scan in (agency, updatedAt, id) order, with the cursor as an index condition,
  * and no sort. The rows go into a copy of the migrated table (same columns and indexes) in a schema
  * of its own, so the other tests never see them. The queries are the SQL Hibernate renders for
- * ReferralService.list: {@code agency = ? [and (updated_at, id) > (?, ?)] order by updated_at, id}.
+ * ReferralReads.list: {@code agency = ? [and (updated_at, id) > (?, ?)] order by updated_at, id}.
  */
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))

@@ -1,10 +1,10 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import org.junit.jupiter.api.Test;
 import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.referral.Priority;
-import org.relais.referral.referral.ReferralAction.Caller;
+import org.relais.referral.flow.ReferralAction.Caller;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -12,7 +12,7 @@ import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.referral.Priority;
 import org.relais.referral.directory.ServiceType;
-import org.relais.referral.referral.ReferralAction.Caller;
+import org.relais.referral.flow.ReferralAction.Caller;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.relais.referral.Priority;

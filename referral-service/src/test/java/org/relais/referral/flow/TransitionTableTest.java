@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +9,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Every (status, action, caller) triple, its expected HTTP status written out literally from CONTRACT
+ * Every (status, action, caller) triple, its expected HTTP status written out literally from the API guide
  * section 4 — not derived from {@link ReferralAction}. Columns: the caller is the sender (S), the
  * receiver (R) or another agency (O).
  */

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.consent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.events.Uuids;
+import org.relais.referral.flow.ReferralJobs;
 import org.relais.testkit.EmbeddedInfra;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TestTokens;

@@ -1,18 +1,19 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import org.relais.blocks.events.ReferralEvents;
+import org.relais.blocks.security.Permission;
 
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 
-import static org.relais.referral.referral.ReferralStatus.ACCEPTED;
-import static org.relais.referral.referral.ReferralStatus.ACKNOWLEDGED;
-import static org.relais.referral.referral.ReferralStatus.IN_PROGRESS;
-import static org.relais.referral.referral.ReferralStatus.ON_HOLD;
-import static org.relais.referral.referral.ReferralStatus.SENT;
+import static org.relais.referral.flow.ReferralStatus.ACCEPTED;
+import static org.relais.referral.flow.ReferralStatus.ACKNOWLEDGED;
+import static org.relais.referral.flow.ReferralStatus.IN_PROGRESS;
+import static org.relais.referral.flow.ReferralStatus.ON_HOLD;
+import static org.relais.referral.flow.ReferralStatus.SENT;
 
-/** The transitions of CONTRACT section 4: who may take each, from which statuses, to which status. */
+/** The transitions of a referral (API guide section 4): who may take each, from which statuses, to which status. */
 public enum ReferralAction {
     ACKNOWLEDGE("acknowledge", Party.RECEIVER, EnumSet.of(SENT), ReferralStatus.ACKNOWLEDGED),
     ACCEPT("accept", Party.RECEIVER, EnumSet.of(SENT, ACKNOWLEDGED), ReferralStatus.ACCEPTED),
@@ -48,6 +49,15 @@ public enum ReferralAction {
 
     public String path() {
         return path;
+    }
+
+    /** The permission the caller's role must hold to take it (its agency's party role is checked after). */
+    public Permission permission() {
+        return switch (this) {
+            case WITHDRAW -> Permission.REFERRAL_CREATE;
+            case WITHDRAW_CONSENT -> Permission.REFERRAL_READ;
+            default -> Permission.REFERRAL_RESPOND;
+        };
     }
 
     public static Optional<ReferralAction> byPath(String path) {

@@ -1,4 +1,4 @@
-package org.relais.referral.referral;
+package org.relais.referral.flow;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -17,7 +17,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
 
-/** The request bodies and value types of referrals (CONTRACT section 4). */
+/** The request bodies and value types of referrals (API guide section 4). */
 public final class ReferralInput {
 
     private ReferralInput() {
