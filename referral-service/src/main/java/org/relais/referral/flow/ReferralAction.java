@@ -69,7 +69,7 @@ public enum ReferralAction {
         return Optional.empty();
     }
 
-    /** Checks in the contract's order: visibility (404), the party's role (403), then the transition (409). */
+    /** Checks in the API guide's order: visibility (404), the party's role (403), then the transition (409). */
     public Verdict check(ReferralStatus status, Caller caller) {
         if (caller == Caller.OTHER) {
             return Verdict.NOT_FOUND;

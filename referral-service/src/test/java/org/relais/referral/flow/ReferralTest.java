@@ -1,6 +1,9 @@
 package org.relais.referral.flow;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.relais.blocks.events.EventData;
 import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.referral.Priority;
@@ -246,6 +249,33 @@ class ReferralTest {
         assertTrue(accepted.markOverdue(NOW).isEmpty());
     }
 
+    @Test
+    void everyEventCarriesTheReferralsStateAndItsOwnFieldsAsText() throws Exception {
+        Referral r = referral(ReferralStatus.ACKNOWLEDGED);
+        r.incident = """
+                {"forms":["PHYSICAL"],"occurredOn":"2026-11-20","ageBand":"25-34","childrenPresent":null,"needs":null}""";
+        r.caseId = UUID.fromString("0190f3a0-0000-7000-8000-0000000000cc");
+        String state = """
+                "referralId": "0190f3a0-0000-7000-8000-000000000001", "reference": "REF-2026-000001",
+                "priority": "URGENT", "services": ["PSYCHOSOCIAL_SUPPORT"], "survivorId": "0190f3a0-0000-7000-8000-0000000000aa",
+                "sendingAgencyId": "police", "receivingAgencyId": "ngo",
+                "incident": {"forms": ["PHYSICAL"], "occurredOn": "2026-11-20", "ageBand": "25-34"},
+                "caseId": "0190f3a0-0000-7000-8000-0000000000cc",
+                "acknowledgeBy": "2026-11-23T10:00:00.123456Z", "decideBy": "2026-11-23T11:00:00.123456Z\"""";
+        Transition.Event overdue = referral(ReferralStatus.ACKNOWLEDGED).markOverdue(NOW.plusSeconds(7200)).orElseThrow();
+        assertEquals(json("{" + state + ", \"status\": \"ACKNOWLEDGED\", \"deadline\": \"DECIDE\", "
+                + "\"deadlineAt\": \"2026-11-23T11:00:00.123456Z\"}"), eventJson(r, overdue));
+
+        Transition redirect = r.redirectTo(Caller.RECEIVER, ONWARD, "shelter", NOW);
+        assertEquals(json("{" + state + ", \"status\": \"REDIRECTED\", \"redirectedToId\": \"" + ONWARD
+                + "\", \"toAgencyId\": \"shelter\"}"), eventJson(r, redirect.events().get(0)));
+
+        UUID origin = UUID.fromString("0190f3a0-0000-7000-8000-0000000000dd");
+        Transition ended = r.endConsent(Caller.SENDER, "CONSENT_WITHDRAWN", "police-caseworker", origin, NOW).orElseThrow();
+        assertEquals(json("{" + state + ", \"status\": \"REDIRECTED\", \"reasonCode\": \"CONSENT_WITHDRAWN\", "
+                + "\"cascadedFromId\": \"" + origin + "\"}"), eventJson(r, ended.events().get(0)));
+    }
+
     private static Transition take(Referral r, ReferralAction action, Caller by) {
         return switch (action) {
             case ACKNOWLEDGE -> r.acknowledge(by, NOW);
@@ -284,6 +314,14 @@ class ReferralTest {
         r.createdAt = BEFORE;
         r.updatedAt = BEFORE;
         return r;
+    }
+
+    private static JsonNode eventJson(Referral r, Transition.Event event) {
+        return EventData.of(event.data(new ReferralCodec().eventData(r)));
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return new ObjectMapper().readTree(text);
     }
 
     /** The referral's state as an event carries it (the fields each type adds come on top). */
