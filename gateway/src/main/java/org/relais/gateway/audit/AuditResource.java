@@ -3,7 +3,7 @@ package org.relais.gateway.audit;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.oidc.client.OidcClient;
+import io.quarkus.oidc.client.OidcClientException;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.GET;
@@ -14,6 +14,8 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.relais.blocks.audit.AnchorLookup;
 import org.relais.blocks.audit.AuditAnchor;
 import org.relais.blocks.audit.AuditCheck;
@@ -30,11 +32,6 @@ import org.relais.blocks.security.PermissionPolicy;
 import org.relais.gateway.routing.GatewayConfig;
 
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,13 +41,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
- * The audit trail and its verification across every service (CONTRACT section 7): the gateway asks each
- * service for its sealed entries with its own {@code internal} client, merges them in time order a page
- * at a time (each service read after its own position, kept in the cursor), and checks each chain against
- * heads anchored outside it: the services' against the heads the gateway keeps, its own against the
- * newest head on Kafka. Verification walks on from the newest anchor already verified, in bounded batches.
+ * The audit trail and its verification across every service (API guide section 7): the gateway asks each
+ * service for its sealed entries with its own {@code internal} client ({@link ServiceAuditApi}), merges them
+ * in time order a page at a time (each service read after its own position, kept in the cursor), and checks
+ * each chain against heads anchored outside it: the services' against the heads the gateway keeps, its own
+ * against the newest head on Kafka. Verification walks on from the newest anchor already verified, in
+ * bounded batches.
  */
 @Path("/api/v1/audit")
 @Produces(MediaType.APPLICATION_JSON)
@@ -90,17 +89,17 @@ public class AuditResource {
     private final Map<String, URI> services = new LinkedHashMap<>();
     private final Callers callers;
     private final PermissionPolicy policy;
-    private final OidcClient oidc;
+    private final ServiceAuditApi audit;
     private final AnchorKeeper anchors;
     private final AuditStore store;
     private final AuditCheck check;
     private final VerifiedMarks marks;
     private final RelaisKafka kafka;
     private final ObjectMapper mapper;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    public AuditResource(GatewayConfig config, Callers callers, PermissionPolicy policy, OidcClient oidc, AnchorKeeper anchors,
-                         ObjectMapper mapper, AuditStore store, AuditCheck check, VerifiedMarks marks, RelaisKafka kafka) {
+    public AuditResource(GatewayConfig config, Callers callers, PermissionPolicy policy, @RestClient ServiceAuditApi audit,
+                         AnchorKeeper anchors, ObjectMapper mapper, AuditStore store, AuditCheck check, VerifiedMarks marks,
+                         RelaisKafka kafka) {
         this.store = store;
         this.check = check;
         this.marks = marks;
@@ -111,7 +110,7 @@ public class AuditResource {
         services.put(GATEWAY, null); // the gateway's own chain (refused requests), read in-process
         this.callers = callers;
         this.policy = policy;
-        this.oidc = oidc;
+        this.audit = audit;
         this.anchors = anchors;
         this.mapper = mapper;
     }
@@ -145,13 +144,12 @@ public class AuditResource {
         }
         PageRequest page = PageRequest.of(limit, null, null);
         TrailCursor at = cursor == null || cursor.isBlank() ? null : TrailCursor.decode(cursor, id);
-        String token = token();
         if (at == null) {
-            at = TrailPager.start(id, caseId != null, CASE_SERVICE, () -> links(id, token));
+            at = TrailPager.start(id, caseId != null, CASE_SERVICE, () -> links(id));
         }
         String agencyId = all ? null : caller.agencyId();
         TrailPager.Page p = TrailPager.page(List.copyOf(services.keySet()), at, page.limit(),
-                (service, ids, afterSeq, max) -> entries(service, ids, agencyId, afterSeq, max, token));
+                (service, ids, afterSeq, max) -> entries(service, ids, agencyId, afterSeq, max));
         if (p.statuses().stream().anyMatch(st -> !st.answered()) && !"true".equals(partial)) {
             throw ProblemException.unavailable("A service did not answer; ask with partial=true for what is available");
         }
@@ -160,8 +158,8 @@ public class AuditResource {
     }
 
     /** The ids the case-service's entries about a case name (the referral it was opened from). */
-    private Optional<List<String>> links(String caseId, String token) {
-        JsonNode links = call(services.get(CASE_SERVICE), "/internal/v1/audit/links?id=" + enc(caseId), token);
+    private Optional<List<String>> links(String caseId) {
+        JsonNode links = call(() -> audit.links(services.get(CASE_SERVICE), caseId));
         if (links == null || !links.isArray()) {
             return Optional.empty();
         }
@@ -174,7 +172,7 @@ public class AuditResource {
         return Optional.of(out);
     }
 
-    private Optional<List<AuditEntry>> entries(String service, List<String> ids, String agencyId, long afterSeq, int limit, String token) {
+    private Optional<List<AuditEntry>> entries(String service, List<String> ids, String agencyId, long afterSeq, int limit) {
         URI base = services.get(service);
         if (base == null) {
             try {
@@ -183,12 +181,7 @@ public class AuditResource {
                 return Optional.empty();
             }
         }
-        StringBuilder query = new StringBuilder("/internal/v1/audit/entries?afterSeq=").append(afterSeq).append("&limit=").append(limit);
-        ids.forEach(i -> query.append("&relatedId=").append(enc(i)));
-        if (agencyId != null) {
-            query.append("&agencyId=").append(enc(agencyId));
-        }
-        JsonNode body = call(base, query.toString(), token);
+        JsonNode body = call(() -> audit.entries(base, afterSeq, limit, ids, agencyId));
         if (body == null || !body.isArray()) {
             return Optional.empty();
         }
@@ -214,10 +207,9 @@ public class AuditResource {
             throw ProblemException.forbidden("Verifying the chains needs audit:read-all");
         }
         boolean fromGenesis = "true".equals(full);
-        String token = token();
         List<ServiceVerdict> verdicts = new ArrayList<>();
         for (Map.Entry<String, URI> s : services.entrySet()) {
-            verdicts.add(s.getValue() == null ? verifyOwn(fromGenesis) : verifyService(s.getKey(), s.getValue(), token, fromGenesis));
+            verdicts.add(s.getValue() == null ? verifyOwn(fromGenesis) : verifyService(s.getKey(), s.getValue(), fromGenesis));
         }
         return new Verdict(verdicts.stream().allMatch(ServiceVerdict::valid), verdicts);
     }
@@ -226,7 +218,7 @@ public class AuditResource {
      * A service's chain, stretch by stretch between the heads the gateway anchored: each call walks from one
      * anchored entry (whose stored hash must still be the anchored one) to the last anchor it is given.
      */
-    private ServiceVerdict verifyService(String service, URI base, String token, boolean fromGenesis) throws SQLException {
+    private ServiceVerdict verifyService(String service, URI base, boolean fromGenesis) throws SQLException {
         Optional<VerifiedMarks.Mark> mark = fromGenesis ? Optional.empty() : marks.get(service);
         long from = mark.map(VerifiedMarks.Mark::seq).orElse(0L);
         String fromHash = mark.map(VerifiedMarks.Mark::hash).orElse(AuditEntry.GENESIS);
@@ -235,15 +227,14 @@ public class AuditResource {
         while (true) {
             TreeMap<Long, String> batch = new TreeMap<>(anchors.anchorsAfter(service, from, ANCHORS_PER_CALL));
             Long toSeq = batch.isEmpty() ? null : batch.lastKey();
-            StringBuilder query = new StringBuilder("/internal/v1/audit/verify?fromSeq=").append(from).append("&fromHash=").append(enc(fromHash));
-            if (toSeq != null) {
-                query.append("&toSeq=").append(toSeq);
-            }
+            List<Long> anchorSeqs = new ArrayList<>();
             if (from > 0) {
-                query.append("&anchorSeq=").append(from);
+                anchorSeqs.add(from);
             }
-            batch.keySet().forEach(seq -> query.append("&anchorSeq=").append(seq));
-            JsonNode body = call(base, query.toString(), token);
+            anchorSeqs.addAll(batch.keySet());
+            long fromSeq = from;
+            String fromAnchoredHash = fromHash;
+            JsonNode body = call(() -> audit.verify(base, fromSeq, fromAnchoredHash, toSeq, anchorSeqs));
             if (body == null || !body.has("chain")) {
                 throw ProblemException.unavailable(service + " did not answer");
             }
@@ -322,29 +313,21 @@ public class AuditResource {
                 chain.reason(), chain.unsealed(), from, chain.entries());
     }
 
-    private JsonNode call(URI base, String pathAndQuery, String token) {
+    /**
+     * A service's answer, or null when it gave none fit to read (no connection, no answer in time, anything
+     * but 200). Without a token of its own the gateway can ask no service: that is the whole request's 503.
+     */
+    private static JsonNode call(Supplier<RestResponse<JsonNode>> request) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(Duration.ofSeconds(5))
-                    .header("Authorization", "Bearer " + token).header("Accept", "application/json").GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 ? mapper.readTree(r.body()) : null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    private String token() {
-        try {
-            return oidc.getTokens().await().atMost(Duration.ofSeconds(5)).getAccessToken();
+            RestResponse<JsonNode> r = request.get();
+            return r.getStatus() == 200 ? r.getEntity() : null;
         } catch (RuntimeException e) {
-            throw ProblemException.unavailable("The gateway's own client cannot get a token");
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof OidcClientException) {
+                    throw ProblemException.unavailable("The gateway's own client cannot get a token");
+                }
+            }
+            return null;
         }
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 }

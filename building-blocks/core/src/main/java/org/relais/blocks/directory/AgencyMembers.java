@@ -1,29 +1,31 @@
 package org.relais.blocks.directory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.WebApplicationException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.relais.blocks.problem.ProblemException;
 
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
- * The users of an agency, as Keycloak knows them (the {@code agency} user attribute), read over the
- * admin REST API with the service's own client (its service account holds realm-management's
- * view-users and query-users) and kept a minute. Blocking: call it on a worker thread. The
- * referral-service (members, accept's assignee) and the case-service (assignment) produce one each
- * from their OIDC client.
+ * The users of an agency, as Keycloak knows them (the {@code agency} user attribute), read over its admin
+ * REST API ({@link KeycloakAdminApi}) with the service's own client and kept a minute. The referral-service
+ * (members, accept's assignee) and the case-service (assignment) use it; the realm is
+ * {@code relais.directory.realm}. Blocking: call it on a worker thread. When Keycloak cannot be asked, or
+ * answers anything but 200, a call is 503 problem+json.
  */
+@ApplicationScoped
 public class AgencyMembers {
 
     public record Member(String username, String displayName, List<String> roles) {
@@ -33,21 +35,16 @@ public class AgencyMembers {
     }
 
     private static final long TTL_MILLIS = 60_000;
-    private static final java.util.Set<String> PLATFORM_ROLES = java.util.Set.of("referrer", "caseworker", "supervisor",
-            "agency-admin", "auditor");
+    private static final Set<String> PLATFORM_ROLES = Set.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor");
+    private static final String UNREACHABLE = "The identity provider cannot be reached to list the agency's members";
 
-    private final java.util.function.Supplier<String> accessToken;
-    private final ObjectMapper mapper;
-    private final URI base;
+    private final KeycloakAdminApi keycloak;
     private final String realm;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    /** {@code accessToken} gives a client-credentials access token of the service's own client. */
-    public AgencyMembers(java.util.function.Supplier<String> accessToken, ObjectMapper mapper, String keycloakUrl, String realm) {
-        this.accessToken = accessToken;
-        this.mapper = mapper;
-        this.base = URI.create(keycloakUrl.endsWith("/") ? keycloakUrl : keycloakUrl + "/");
+    public AgencyMembers(@RestClient KeycloakAdminApi keycloak,
+                         @ConfigProperty(name = "relais.directory.realm", defaultValue = "relais") String realm) {
+        this.keycloak = keycloak;
         this.realm = realm;
     }
 
@@ -56,20 +53,13 @@ public class AgencyMembers {
         if (c != null && System.currentTimeMillis() - c.at() < TTL_MILLIS) {
             return c.members();
         }
-        String token;
-        try {
-            token = accessToken.get();
-        } catch (RuntimeException e) {
-            throw ProblemException.unavailable("The identity provider cannot be reached to list the agency's members");
-        }
-        JsonNode users = get("admin/realms/" + realm + "/users?briefRepresentation=false&max=500&q="
-                + URLEncoder.encode("agency:" + agencyId, StandardCharsets.UTF_8), token);
+        JsonNode users = read(() -> keycloak.users(realm, "agency:" + agencyId, false, 500));
         List<Member> members = new ArrayList<>();
         for (JsonNode u : users) {
             if (!agencyId.equals(u.path("attributes").path("agency").path(0).asText(null))) {
                 continue; // Keycloak's attribute search matches substrings
             }
-            JsonNode roles = get("admin/realms/" + realm + "/users/" + u.path("id").asText() + "/role-mappings/realm/composite", token);
+            JsonNode roles = read(() -> keycloak.realmRoles(realm, u.path("id").asText()));
             TreeSet<String> names = new TreeSet<>();
             roles.forEach(r -> {
                 if (PLATFORM_ROLES.contains(r.path("name").asText())) {
@@ -80,7 +70,7 @@ public class AgencyMembers {
             members.add(new Member(u.path("username").asText(), display.isEmpty() ? u.path("username").asText() : display,
                     List.copyOf(names)));
         }
-        members.sort(java.util.Comparator.comparing(Member::username));
+        members.sort(Comparator.comparing(Member::username));
         cache.put(agencyId, new Cached(List.copyOf(members), System.currentTimeMillis()));
         return members;
     }
@@ -89,20 +79,22 @@ public class AgencyMembers {
         return of(agencyId).stream().anyMatch(m -> m.username().equals(username));
     }
 
-    private JsonNode get(String path, String token) {
+    private static JsonNode read(Supplier<RestResponse<JsonNode>> call) {
+        RestResponse<JsonNode> r;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(5))
-                    .header("Authorization", "Bearer " + token).header("Accept", "application/json").GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw ProblemException.unavailable("The identity provider answered " + r.statusCode() + " when listing members");
-            }
-            return mapper.readTree(r.body());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ProblemException.unavailable("Interrupted while listing members");
-        } catch (java.io.IOException e) {
-            throw ProblemException.unavailable("The identity provider cannot be reached to list the agency's members");
+            r = call.get();
+        } catch (WebApplicationException e) {
+            throw answered(e.getResponse().getStatus());
+        } catch (RuntimeException e) { // no connection, no token, no answer in time, a body that is not JSON
+            throw ProblemException.unavailable(UNREACHABLE);
         }
+        if (r.getStatus() != 200) {
+            throw answered(r.getStatus());
+        }
+        return r.getEntity() == null ? MissingNode.getInstance() : r.getEntity();
+    }
+
+    private static ProblemException answered(int status) {
+        return ProblemException.unavailable("The identity provider answered " + status + " when listing members");
     }
 }
