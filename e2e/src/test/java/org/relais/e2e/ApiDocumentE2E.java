@@ -21,8 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The merged OpenAPI document the gateway publishes, as the launched system serves it: it parses
- * without errors (swagger-parser), every operation is fully described, and everything CONTRACT names
- * (paths, methods, fields, enum values; written out here from the contract, not read from the code)
+ * without errors (swagger-parser), every operation is fully described, and everything the API guide names
+ * (paths, methods, fields, enum values; written out here from the API guide, not read from the code)
  * is in it.
  */
 @Order(2)
@@ -30,7 +30,7 @@ class ApiDocumentE2E {
 
     private final RelaisSystem system = RelaisSystem.get();
 
-    /** CONTRACT sections 3 to 7: method and path of every operation. */
+    /** API guide sections 3 to 7: method and path of every operation. */
     private static final List<String> OPERATIONS = List.of(
             "GET /api/v1/agencies", "GET /api/v1/agencies/{id}", "POST /api/v1/agencies", "PUT /api/v1/agencies/{id}",
             "PUT /api/v1/agencies/{id}/capacity", "GET /api/v1/agencies/{id}/members",

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * CONTRACT section 7's routes and the permission each one needs (CONTRACT section 2), decided from the
+ * API guide section 7's routes and the permission each one needs (API guide section 2), decided from the
  * method and the path before any service sees the request. The services check again.
  */
 public final class RouteTable {

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * CONTRACT section 2's permission table, written out here from the contract (not read from the
+ * API guide section 2's permission table, written out here from the API guide (not read from the
  * production table), exercised on every route of section 3 to 7 for every role: the gateway lets
  * through exactly the callers the table allows and answers 403 to the others before any service sees
  * the request. Platform users, an agency narrowed by its directory entry, and an agency suspended by
@@ -45,7 +45,7 @@ class PermissionTableIT {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
     private static final String ID = "0193a0c2-0000-7000-8000-0000000000aa";
 
-    /** Which roles hold each permission (CONTRACT section 2). */
+    /** Which roles hold each permission (API guide section 2). */
     private static final Map<String, Set<String>> GRANTED = Map.ofEntries(
             Map.entry("directory:read", Set.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor",
                     "platform-auditor", "platform-admin", "internal")),
@@ -62,7 +62,7 @@ class PermissionTableIT {
             Map.entry("audit:read-agency", Set.of("auditor")),
             Map.entry("audit:read-all", Set.of("platform-auditor", "internal")));
 
-    /** Every proxied route of CONTRACT sections 3 to 6 and the permission it needs. */
+    /** Every proxied route of API guide sections 3 to 6 and the permission it needs. */
     private static final Map<String, String> ROUTES = new LinkedHashMap<>();
 
     static {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One sealed entry of a service's audit chain (CONTRACT section 7). {@code hash} is the hex SHA-256 of
+ * One sealed entry of a service's audit chain (API guide section 7). {@code hash} is the hex SHA-256 of
  * the UTF-8 bytes of {@code prevHash} followed by the RFC 8785 canonical JSON of the entry without
  * {@code hash}; the first entry's {@code prevHash} is {@link #GENESIS}. {@code at} is an ISO-8601 UTC
  * instant with microsecond precision, as the database keeps it.

@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * A CloudEvents 1.0 event in structured JSON mode (CONTRACT section 8): the attributes, the
+ * A CloudEvents 1.0 event in structured JSON mode (API guide section 8): the attributes, the
  * {@code agencyid} and {@code traceparent} extensions, and {@code data}, which never holds survivor data.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

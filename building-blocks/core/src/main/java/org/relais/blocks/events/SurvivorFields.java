@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The names CONTRACT section 1 gives survivor data ({@code subject}, {@code reason}, free-text
+ * The names API guide section 1 gives survivor data ({@code subject}, {@code reason}, free-text
  * {@code note}, {@code summary}, {@code description}, {@code externalReference}). Events never carry
  * them; a component that passes events on to the outside (webhooks) removes them anyway, so a
  * producer's mistake cannot reach a partner system.

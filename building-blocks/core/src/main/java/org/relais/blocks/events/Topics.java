@@ -1,6 +1,6 @@
 package org.relais.blocks.events;
 
-/** The topics of CONTRACT section 8 and the platform's own. */
+/** The topics of API guide section 8 and the platform's own. */
 public final class Topics {
     public static final String REFERRALS = "relais.referrals";
     public static final String CASES = "relais.cases";

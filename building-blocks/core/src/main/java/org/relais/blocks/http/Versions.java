@@ -5,7 +5,7 @@ import jakarta.ws.rs.core.Response;
 import org.relais.blocks.problem.ProblemException;
 
 /**
- * The versioning conventions of CONTRACT section 1: every resource is served with an {@code ETag} of
+ * The versioning conventions of API guide section 1: every resource is served with an {@code ETag} of
  * its {@code version}; {@code If-None-Match} gives 304; actions honour {@code If-Match} (412 otherwise).
  */
 public final class Versions {

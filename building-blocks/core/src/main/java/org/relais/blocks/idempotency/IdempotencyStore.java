@@ -13,7 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The {@code Idempotency-Key} store of CONTRACT section 1. It keeps the key, a hash of the request,
+ * The {@code Idempotency-Key} store of API guide section 1. It keeps the key, a hash of the request,
  * and once done the created resource's id and status: never the body, so never survivor data. A replay
  * re-reads the resource. A key left in flight by a crashed request is taken over after a while.
  */

@@ -5,7 +5,7 @@ import org.relais.blocks.problem.ProblemException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
-/** The list parameters of CONTRACT section 1, validated: {@code limit} 1..200 (default 50), {@code cursor}, {@code updatedSince}. */
+/** The list parameters of API guide section 1, validated: {@code limit} 1..200 (default 50), {@code cursor}, {@code updatedSince}. */
 public record PageRequest(int limit, Cursor cursor, Instant updatedSince) {
 
     public static final int DEFAULT_LIMIT = 50;

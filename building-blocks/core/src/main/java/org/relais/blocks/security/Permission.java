@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The permission table of CONTRACT section 2: each permission and the realm roles that grant it.
+ * The permission table of API guide section 2: each permission and the realm roles that grant it.
  * The gateway applies it to every route and every service applies it again.
  */
 public enum Permission {

@@ -11,7 +11,7 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Lets resources declare {@code @PermissionsAllowed("referral:read")}: the identity's permission
- * checker asks the {@link PermissionPolicy}, so the table of CONTRACT section 2 and the agency's
+ * checker asks the {@link PermissionPolicy}, so the table of API guide section 2 and the agency's
  * directory entry decide, exactly as in the gateway.
  */
 @ApplicationScoped

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The permission table of CONTRACT section 2, written out here independently of {@link Permission}. */
+/** The permission table of API guide section 2, written out here independently of {@link Permission}. */
 class PermissionTableTest {
 
     private static final List<String> ROLES = List.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor",
