@@ -24,7 +24,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Maps every failure of a request to an RFC 9457 problem (CONTRACT section 1). Details are written
+ * Maps every failure of a request to an RFC 9457 problem (API guide section 1). Details are written
  * here from the failure's kind and the field's path, never from the exception's message, which may
  * quote the request (and so survivor data).
  */

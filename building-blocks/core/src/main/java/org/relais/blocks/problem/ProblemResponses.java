@@ -215,7 +215,7 @@ public final class ProblemResponses implements OASFilter {
     }
 
     /**
-     * Relais writes absent optional values as JSON {@code null} (CONTRACT shows {@code "caseId": null}),
+     * Relais writes absent optional values as JSON {@code null} (the API guide shows {@code "caseId": null}),
      * so every property a schema does not require is nullable; a {@code $ref} is wrapped in
      * {@code allOf} because OpenAPI 3.0 ignores siblings of {@code $ref}.
      */

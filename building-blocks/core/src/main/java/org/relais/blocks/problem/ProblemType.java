@@ -1,6 +1,6 @@
 package org.relais.blocks.problem;
 
-/** The stable problem {@code type} URIs of CONTRACT section 1, plus {@code internal} for our own faults. */
+/** The stable problem {@code type} URIs of API guide section 1, plus {@code internal} for our own faults. */
 public enum ProblemType {
     VALIDATION("validation", "The request is well-formed but invalid"),
     MALFORMED_REQUEST("malformed-request", "The request cannot be read"),
