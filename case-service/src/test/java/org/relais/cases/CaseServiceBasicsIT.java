@@ -9,5 +9,4 @@ import org.relais.testkit.ServiceBasicsContract;
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "cases"))
-class CaseServiceBasicsIT extends ServiceBasicsContract {
-}
+class CaseServiceBasicsIT extends ServiceBasicsContract {}

@@ -1,5 +1,9 @@
 package org.relais.e2e;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -8,18 +12,13 @@ import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.parameters.Parameter;
 import io.swagger.v3.parser.OpenAPIV3Parser;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Hostile and malformed requests for every operation of the merged OpenAPI document, through the
@@ -35,8 +34,14 @@ class BadInputE2E {
 
     @Test
     void everyOperationAnswersMalformedRequestsWithA4xxProblem() {
-        String json = given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).when().get("/api/v1/openapi")
-                .then().statusCode(200).extract().asString();
+        String json = given().baseUri("http://127.0.0.1")
+                .port(RelaisSystem.GATEWAY)
+                .when()
+                .get("/api/v1/openapi")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         OpenAPI api = new OpenAPIV3Parser().readContents(json, null, null).getOpenAPI();
         Map<String, String> tokens = new LinkedHashMap<>();
         tokens.put("agencies", system.passwordToken("platform-admin"));
@@ -47,7 +52,8 @@ class BadInputE2E {
         List<String> failures = new ArrayList<>();
         int sent = 0;
         for (Map.Entry<String, PathItem> p : api.getPaths().entrySet()) {
-            for (Map.Entry<PathItem.HttpMethod, Operation> o : p.getValue().readOperationsMap().entrySet()) {
+            for (Map.Entry<PathItem.HttpMethod, Operation> o :
+                    p.getValue().readOperationsMap().entrySet()) {
                 String path = p.getKey();
                 if (path.endsWith("/stream") || path.equals("/api/v1/openapi")) {
                     continue; // a live stream and the public document take no input to get wrong
@@ -58,8 +64,11 @@ class BadInputE2E {
                 List<Variant> variants = variants(api, path, op);
                 for (Variant v : variants) {
                     sent++;
-                    RequestSpecification request = given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY)
-                            .auth().oauth2(token).urlEncodingEnabled(false);
+                    RequestSpecification request = given().baseUri("http://127.0.0.1")
+                            .port(RelaisSystem.GATEWAY)
+                            .auth()
+                            .oauth2(token)
+                            .urlEncodingEnabled(false);
                     v.query.forEach(request::queryParam);
                     if (v.body != null) {
                         request.contentType(v.contentType).body(v.body);
@@ -68,7 +77,8 @@ class BadInputE2E {
                     try {
                         r = request.when().request(method, v.path);
                     } catch (Exception e) {
-                        failures.add(method + " " + v.path + " [" + v.what + "]: " + e.getClass().getSimpleName());
+                        failures.add(method + " " + v.path + " [" + v.what + "]: "
+                                + e.getClass().getSimpleName());
                         continue;
                     }
                     int status = r.statusCode();
@@ -88,8 +98,8 @@ class BadInputE2E {
         assertEquals(List.of(), failures);
     }
 
-    private record Variant(String what, String path, Map<String, String> query, String contentType, String body, boolean mayPass) {
-    }
+    private record Variant(
+            String what, String path, Map<String, String> query, String contentType, String body, boolean mayPass) {}
 
     private static List<Variant> variants(OpenAPI api, String template, Operation op) {
         List<Variant> out = new ArrayList<>();
@@ -98,22 +108,45 @@ class BadInputE2E {
         String valid = unknown;
         boolean hasPathParams = template.contains("{");
         if (hasPathParams) {
-            out.add(new Variant("unknown id", unknown, Map.of(), "application/json", op.getRequestBody() == null ? null : "{}", false));
-            out.add(new Variant("malformed id", malformed, Map.of(), "application/json", op.getRequestBody() == null ? null : "{}", false));
+            out.add(new Variant(
+                    "unknown id",
+                    unknown,
+                    Map.of(),
+                    "application/json",
+                    op.getRequestBody() == null ? null : "{}",
+                    false));
+            out.add(new Variant(
+                    "malformed id",
+                    malformed,
+                    Map.of(),
+                    "application/json",
+                    op.getRequestBody() == null ? null : "{}",
+                    false));
         }
         if (op.getParameters() != null) {
             for (Parameter p : op.getParameters()) {
                 if ("query".equals(p.getIn())) {
                     // garbage in a query parameter: refused, or ignored when the parameter is free text
-                    out.add(new Variant("query " + p.getName() + " garbage", valid, Map.of(p.getName(), "%00%FF%27not-valid"),
-                            "application/json", null, !hasPathParams));
-                    out.add(new Variant("query " + p.getName() + " huge", valid, Map.of(p.getName(), "9".repeat(3000)),
-                            "application/json", null, !hasPathParams));
+                    out.add(new Variant(
+                            "query " + p.getName() + " garbage",
+                            valid,
+                            Map.of(p.getName(), "%00%FF%27not-valid"),
+                            "application/json",
+                            null,
+                            !hasPathParams));
+                    out.add(new Variant(
+                            "query " + p.getName() + " huge",
+                            valid,
+                            Map.of(p.getName(), "9".repeat(3000)),
+                            "application/json",
+                            null,
+                            !hasPathParams));
                 }
             }
         }
         // longer than the HTTP server's request line: refused by the HTTP layer itself with 414
-        out.add(new Variant("URI too long", valid + "?q=" + "z".repeat(5_000), Map.of(), "application/json", null, false));
+        out.add(new Variant(
+                "URI too long", valid + "?q=" + "z".repeat(5_000), Map.of(), "application/json", null, false));
         if (op.getRequestBody() == null) {
             return out;
         }
@@ -130,12 +163,28 @@ class BadInputE2E {
             String name = f.getKey();
             Schema<?> field = resolve(api, f.getValue());
             boolean isString = field != null && "string".equals(field.getType());
-            out.add(new Variant(name + " wrong type", valid, Map.of(), "application/json",
-                    "{\"" + name + "\": " + (isString ? "{\"nested\": [true]}" : "\"not-the-right-type\"") + "}", false));
-            out.add(new Variant(name + " huge", valid, Map.of(), "application/json", "{\"" + name + "\": \"" + HUGE + "\"}", false));
+            out.add(new Variant(
+                    name + " wrong type",
+                    valid,
+                    Map.of(),
+                    "application/json",
+                    "{\"" + name + "\": " + (isString ? "{\"nested\": [true]}" : "\"not-the-right-type\"") + "}",
+                    false));
+            out.add(new Variant(
+                    name + " huge",
+                    valid,
+                    Map.of(),
+                    "application/json",
+                    "{\"" + name + "\": \"" + HUGE + "\"}",
+                    false));
             if (field != null && field.getEnum() != null) {
-                out.add(new Variant(name + " outside its enum", valid, Map.of(), "application/json",
-                        "{\"" + name + "\": \"NOT_A_VALUE\"}", false));
+                out.add(new Variant(
+                        name + " outside its enum",
+                        valid,
+                        Map.of(),
+                        "application/json",
+                        "{\"" + name + "\": \"NOT_A_VALUE\"}",
+                        false));
             }
         }
         return out;

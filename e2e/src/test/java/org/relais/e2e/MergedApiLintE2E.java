@@ -1,10 +1,10 @@
 package org.relais.e2e;
 
+import static io.restassured.RestAssured.given;
+
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.relais.testkit.OpenApiLint;
-
-import static io.restassured.RestAssured.given;
 
 /**
  * The merged OpenAPI document the gateway publishes, as the launched system serves it, passes the lint
@@ -19,9 +19,15 @@ class MergedApiLintE2E {
     @Test
     void theMergedDocumentPassesTheLint() {
         // a 503 says a service's description is momentarily unavailable and to retry: a client retries
-        String json = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
-                .until(() -> given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).when().get("/api/v1/openapi"),
-                        r -> r.statusCode() == 200).asString();
+        String json = org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(60))
+                .until(
+                        () -> given().baseUri("http://127.0.0.1")
+                                .port(RelaisSystem.GATEWAY)
+                                .when()
+                                .get("/api/v1/openapi"),
+                        r -> r.statusCode() == 200)
+                .asString();
         OpenApiLint.assertValid("the gateway's /api/v1/openapi", json);
     }
 }

@@ -1,11 +1,16 @@
 package org.relais.e2e;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,14 +26,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.equalTo;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Journey 6: a caseworker's mobile client. It lists the referrals its agency received, then syncs with
@@ -42,14 +41,25 @@ class MobileSyncE2E {
     private final RelaisSystem system = RelaisSystem.get();
 
     private RequestSpecification as(String token) {
-        return given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).auth().oauth2(token);
+        return given().baseUri("http://127.0.0.1")
+                .port(RelaisSystem.GATEWAY)
+                .auth()
+                .oauth2(token);
     }
 
     private String send(String token) {
-        return as(token).contentType(ContentType.JSON).body("""
+        return as(token)
+                .contentType(ContentType.JSON)
+                .body("""
                 {"receivingAgencyId": "ngo-casa-ecoute", "services": ["PSYCHOSOCIAL_SUPPORT"], "priority": "ROUTINE",
                  "consent": {"granted": false}}
-                """).when().post("/api/v1/referrals").then().statusCode(201).extract().path("id");
+                """)
+                .when()
+                .post("/api/v1/referrals")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
     }
 
     @Test
@@ -63,7 +73,8 @@ class MobileSyncE2E {
         Instant newest = Instant.EPOCH;
         String cursor = null;
         do {
-            RequestSpecification page = as(ngo).queryParam("direction", "received").queryParam("limit", 20);
+            RequestSpecification page =
+                    as(ngo).queryParam("direction", "received").queryParam("limit", 20);
             if (cursor != null) {
                 page = page.queryParam("cursor", cursor);
             }
@@ -80,18 +91,41 @@ class MobileSyncE2E {
 
         // nothing changed: 304
         String since = newest.toString();
-        String etag = as(ngo).queryParam("direction", "received").queryParam("updatedSince", since).when()
-                .get("/api/v1/referrals").then().statusCode(200).extract().header("ETag");
+        String etag = as(ngo).queryParam("direction", "received")
+                .queryParam("updatedSince", since)
+                .when()
+                .get("/api/v1/referrals")
+                .then()
+                .statusCode(200)
+                .extract()
+                .header("ETag");
         assertNotNull(etag);
-        as(ngo).header("If-None-Match", etag).queryParam("direction", "received").queryParam("updatedSince", since)
-                .when().get("/api/v1/referrals").then().statusCode(304);
-        String oneEtag = as(ngo).when().get("/api/v1/referrals/" + first).then().statusCode(200).extract().header("ETag");
-        as(ngo).header("If-None-Match", oneEtag).when().get("/api/v1/referrals/" + first).then().statusCode(304);
+        as(ngo).header("If-None-Match", etag)
+                .queryParam("direction", "received")
+                .queryParam("updatedSince", since)
+                .when()
+                .get("/api/v1/referrals")
+                .then()
+                .statusCode(304);
+        String oneEtag = as(ngo).when()
+                .get("/api/v1/referrals/" + first)
+                .then()
+                .statusCode(200)
+                .extract()
+                .header("ETag");
+        as(ngo).header("If-None-Match", oneEtag)
+                .when()
+                .get("/api/v1/referrals/" + first)
+                .then()
+                .statusCode(304);
 
         // something changed: only that comes back
         String second = send(police);
-        Response changed = as(ngo).header("If-None-Match", etag).queryParam("direction", "received")
-                .queryParam("updatedSince", since).when().get("/api/v1/referrals");
+        Response changed = as(ngo).header("If-None-Match", etag)
+                .queryParam("direction", "received")
+                .queryParam("updatedSince", since)
+                .when()
+                .get("/api/v1/referrals");
         changed.then().statusCode(200).header("ETag", not(equalTo(etag)));
         List<String> ids = changed.jsonPath().getList("items.id");
         assertTrue(ids.contains(second), ids.toString());
@@ -118,22 +152,24 @@ class MobileSyncE2E {
 
     /** A Server-Sent Events client of the notification stream through the gateway. */
     static final class SseReader implements AutoCloseable {
-        record Event(String id, String data) {
-        }
+        record Event(String id, String data) {}
 
         private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
         private final InputStream body;
         private final Thread reader;
 
         SseReader(String token, String lastEventId) throws Exception {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RelaisSystem.GATEWAY
-                            + "/api/v1/notifications/stream"))
-                    .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream").header("Accept-Language", "en");
+            HttpRequest.Builder request = HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + RelaisSystem.GATEWAY + "/api/v1/notifications/stream"))
+                    .header("Authorization", "Bearer " + token)
+                    .header("Accept", "text/event-stream")
+                    .header("Accept-Language", "en");
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
             HttpResponse<InputStream> response = HttpClient.newHttpClient()
-                    .sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream()).get(30, TimeUnit.SECONDS);
+                    .sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+                    .get(30, TimeUnit.SECONDS);
             assertEquals(200, response.statusCode());
             body = response.body();
             reader = new Thread(this::read, "sse-reader");

@@ -1,13 +1,15 @@
 package org.relais.e2e;
 
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -18,11 +20,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
 
 /**
  * Nothing lost: with Kafka stopped in the middle of a stream of referrals and started again, every
@@ -38,7 +37,10 @@ class NothingLostE2E {
     private final ObjectMapper mapper = new ObjectMapper();
 
     private static RequestSpecification as(String token) {
-        return given().baseUri("http://127.0.0.1").port(RelaisSystem.GATEWAY).auth().oauth2(token);
+        return given().baseUri("http://127.0.0.1")
+                .port(RelaisSystem.GATEWAY)
+                .auth()
+                .oauth2(token);
     }
 
     private static Response send(String token) {
@@ -56,7 +58,12 @@ class NothingLostE2E {
             if (cursor != null) {
                 r = r.queryParam("cursor", cursor);
             }
-            var page = r.when().get("/api/v1/notifications").then().statusCode(200).extract().jsonPath();
+            var page = r.when()
+                    .get("/api/v1/notifications")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
             List<Map<String, Object>> items = page.getList("items");
             items.forEach(i -> out.add(i.get("referralId") + " " + i.get("type")));
             cursor = page.getString("nextCursor");
@@ -73,16 +80,27 @@ class NothingLostE2E {
         HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         receiver.createContext("/", ex -> {
             var event = mapper.readTree(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-            webhookIds.computeIfAbsent(event.path("subject").asText() + " " + event.path("type").asText(),
-                    k -> ConcurrentHashMap.newKeySet()).add(ex.getRequestHeaders().getFirst("webhook-id"));
+            webhookIds
+                    .computeIfAbsent(
+                            event.path("subject").asText() + " "
+                                    + event.path("type").asText(),
+                            k -> ConcurrentHashMap.newKeySet())
+                    .add(ex.getRequestHeaders().getFirst("webhook-id"));
             ex.sendResponseHeaders(204, -1);
             ex.close();
         });
         receiver.start();
         String ngoSystem = system.clientToken("ngo-system");
-        String hook = as(ngoSystem).contentType(ContentType.JSON).body("{\"url\": \"http://127.0.0.1:" + receiver.getAddress().getPort()
+        String hook = as(ngoSystem)
+                .contentType(ContentType.JSON)
+                .body("{\"url\": \"http://127.0.0.1:" + receiver.getAddress().getPort()
                         + "/relais\", \"eventTypes\": [\"relais.referral.sent\"], \"description\": \"nothing lost\"}")
-                .when().post("/api/v1/webhooks").then().statusCode(201).extract().path("id");
+                .when()
+                .post("/api/v1/webhooks")
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
         try {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
@@ -94,8 +112,12 @@ class NothingLostE2E {
                     ids.add(send(police).then().statusCode(201).extract().path("id"));
                 }
                 for (String id : ids.subList(3, 7)) {
-                    as(ngo).contentType(ContentType.JSON).body("{\"assignee\": \"ngo-caseworker\"}")
-                            .when().post("/api/v1/referrals/" + id + "/accept").then().statusCode(200);
+                    as(ngo).contentType(ContentType.JSON)
+                            .body("{\"assignee\": \"ngo-caseworker\"}")
+                            .when()
+                            .post("/api/v1/referrals/" + id + "/accept")
+                            .then()
+                            .statusCode(200);
                 }
             } finally {
                 system.ctl("start", "kafka");
@@ -104,21 +126,44 @@ class NothingLostE2E {
                 ids.add(send(police).then().statusCode(201).extract().path("id"));
             }
             // every referral told to the NGO once; every accepted one opened exactly one case; one webhook-id per event
-            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-                List<String> told = notified(ngo);
-                for (String id : ids) {
-                    assertEquals(1, told.stream().filter(t -> t.equals(id + " relais.referral.sent")).count(), "notifications of " + id);
-                    assertEquals(Set.of(1), Set.of(webhookIds.getOrDefault(id + " relais.referral.sent", Set.of()).size()),
-                            "webhook-ids of " + id);
-                }
-                for (String id : ids.subList(3, 7)) {
-                    assertTrue(as(ngo).when().get("/api/v1/referrals/" + id).then().extract().path("receivingCaseId") != null,
-                            "the case of " + id + " opened");
-                    List<Object> cases = as(ngoSupervisor).queryParam("limit", 200).when().get("/api/v1/cases").then()
-                            .extract().jsonPath().getList("items.findAll { it.referralId == '" + id + "' }");
-                    assertEquals(1, cases.size(), "cases of " + id);
-                }
-            });
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(2))
+                    .untilAsserted(() -> {
+                        List<String> told = notified(ngo);
+                        for (String id : ids) {
+                            assertEquals(
+                                    1,
+                                    told.stream()
+                                            .filter(t -> t.equals(id + " relais.referral.sent"))
+                                            .count(),
+                                    "notifications of " + id);
+                            assertEquals(
+                                    Set.of(1),
+                                    Set.of(webhookIds
+                                            .getOrDefault(id + " relais.referral.sent", Set.of())
+                                            .size()),
+                                    "webhook-ids of " + id);
+                        }
+                        for (String id : ids.subList(3, 7)) {
+                            assertTrue(
+                                    as(ngo).when()
+                                                    .get("/api/v1/referrals/" + id)
+                                                    .then()
+                                                    .extract()
+                                                    .path("receivingCaseId")
+                                            != null,
+                                    "the case of " + id + " opened");
+                            List<Object> cases = as(ngoSupervisor)
+                                    .queryParam("limit", 200)
+                                    .when()
+                                    .get("/api/v1/cases")
+                                    .then()
+                                    .extract()
+                                    .jsonPath()
+                                    .getList("items.findAll { it.referralId == '" + id + "' }");
+                            assertEquals(1, cases.size(), "cases of " + id);
+                        }
+                    });
         } finally {
             as(ngoSystem).when().delete("/api/v1/webhooks/" + hook);
             receiver.stop(0);
@@ -131,17 +176,22 @@ class NothingLostE2E {
         String ngo = system.passwordToken("ngo-caseworker");
         List<String> accepted = new CopyOnWriteArrayList<>();
         // a steady stream of about 15 referrals a second
-        java.util.concurrent.ScheduledExecutorService stream = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-        stream.scheduleAtFixedRate(() -> {
-            try {
-                Response r = send(police);
-                if (r.statusCode() == 201) {
-                    accepted.add(r.path("id"));
-                }
-            } catch (RuntimeException e) {
-                // the connection dropped while the service died: not accepted, so nothing to find later
-            }
-        }, 0, 66, java.util.concurrent.TimeUnit.MILLISECONDS);
+        java.util.concurrent.ScheduledExecutorService stream =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        stream.scheduleAtFixedRate(
+                () -> {
+                    try {
+                        Response r = send(police);
+                        if (r.statusCode() == 201) {
+                            accepted.add(r.path("id"));
+                        }
+                    } catch (RuntimeException e) {
+                        // the connection dropped while the service died: not accepted, so nothing to find later
+                    }
+                },
+                0,
+                66,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> accepted.size() >= 5);
             system.ctl("kill", "referral-service");
@@ -156,11 +206,18 @@ class NothingLostE2E {
         for (String id : ids) {
             as(police).when().get("/api/v1/referrals/" + id).then().statusCode(200);
         }
-        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-            List<String> told = notified(ngo);
-            for (String id : ids) {
-                assertEquals(1, told.stream().filter(t -> t.equals(id + " relais.referral.sent")).count(), "the event of " + id);
-            }
-        });
+        await().atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofSeconds(2))
+                .untilAsserted(() -> {
+                    List<String> told = notified(ngo);
+                    for (String id : ids) {
+                        assertEquals(
+                                1,
+                                told.stream()
+                                        .filter(t -> t.equals(id + " relais.referral.sent"))
+                                        .count(),
+                                "the event of " + id);
+                    }
+                });
     }
 }

@@ -2,7 +2,6 @@ package org.relais.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -32,6 +31,7 @@ public final class RelaisSystem {
     public static final int NOTIFICATION = 8083;
     /** Where /q/health and /q/metrics answer: never the public ports. */
     public static final int GATEWAY_MANAGEMENT = 9080;
+
     public static final int REFERRAL_MANAGEMENT = 9081;
     public static final int CASE_MANAGEMENT = 9082;
     public static final int NOTIFICATION_MANAGEMENT = 9083;
@@ -42,10 +42,24 @@ public final class RelaisSystem {
     public static final int POSTGRES = 15432;
     public static final int SMTP = 2525;
     public static final int MAIL_API = 8025;
-    public static final List<Integer> PORTS = List.of(GATEWAY, REFERRAL, CASE, NOTIFICATION, GATEWAY_MANAGEMENT,
-            REFERRAL_MANAGEMENT, CASE_MANAGEMENT, NOTIFICATION_MANAGEMENT, KEYCLOAK, KEYCLOAK_MGMT,
-            KAFKA, KAFKA_CONTROLLER, POSTGRES, SMTP, MAIL_API);
-    public static final String TOKEN_URL = "http://127.0.0.1:" + KEYCLOAK + "/realms/relais/protocol/openid-connect/token";
+    public static final List<Integer> PORTS = List.of(
+            GATEWAY,
+            REFERRAL,
+            CASE,
+            NOTIFICATION,
+            GATEWAY_MANAGEMENT,
+            REFERRAL_MANAGEMENT,
+            CASE_MANAGEMENT,
+            NOTIFICATION_MANAGEMENT,
+            KEYCLOAK,
+            KEYCLOAK_MGMT,
+            KAFKA,
+            KAFKA_CONTROLLER,
+            POSTGRES,
+            SMTP,
+            MAIL_API);
+    public static final String TOKEN_URL =
+            "http://127.0.0.1:" + KEYCLOAK + "/realms/relais/protocol/openid-connect/token";
 
     private static RelaisSystem instance;
 
@@ -53,14 +67,16 @@ public final class RelaisSystem {
     private final Path log;
     private final Process launcher;
     private final ObjectMapper mapper = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private RelaisSystem() throws IOException {
         root = Path.of(System.getProperty("relais.root", "..")).toAbsolutePath().normalize();
         Path state = root.resolve("e2e/target/relais-state");
         log = root.resolve("e2e/target/launcher.log");
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("deploy/local/run.sh").toString(), "--no-build", "--reset")
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash", root.resolve("deploy/local/run.sh").toString(), "--no-build", "--reset")
                 .directory(root.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
@@ -72,17 +88,23 @@ public final class RelaisSystem {
         long started = System.nanoTime();
         launcher = pb.start();
         try {
-            org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                if (!launcher.isAlive()) {
-                    throw new IllegalStateException("the launcher exited with " + launcher.exitValue() + ":\n" + launcherOutput());
-                }
-                return launcherOutput().contains("Relais is running");
-            });
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofMinutes(8))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        if (!launcher.isAlive()) {
+                            throw new IllegalStateException(
+                                    "the launcher exited with " + launcher.exitValue() + ":\n" + launcherOutput());
+                        }
+                        return launcherOutput().contains("Relais is running");
+                    });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             launcher.destroy();
             throw new IllegalStateException("the launcher was not ready in 8 minutes:\n" + launcherOutput());
         }
-        System.out.printf("launcher ready in %d s%n", Duration.ofNanos(System.nanoTime() - started).toSeconds());
+        System.out.printf(
+                "launcher ready in %d s%n",
+                Duration.ofNanos(System.nanoTime() - started).toSeconds());
     }
 
     public static synchronized RelaisSystem get() {
@@ -121,11 +143,16 @@ public final class RelaisSystem {
 
     /** Runs {@code deploy/local/ctl.sh} on this system (stop, start, kill, restart a component). */
     public void ctl(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("bash", root.resolve("deploy/local/ctl.sh").toString()));
+        List<String> cmd = new java.util.ArrayList<>(
+                List.of("bash", root.resolve("deploy/local/ctl.sh").toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("e2e/target/ctl.log").toFile()));
-        pb.environment().put("RELAIS_STATE_DIR", root.resolve("e2e/target/relais-state").toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        root.resolve("e2e/target/ctl.log").toFile()));
+        pb.environment()
+                .put("RELAIS_STATE_DIR", root.resolve("e2e/target/relais-state").toString());
         try {
             Process p = pb.start();
             if (!p.waitFor(4, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
@@ -140,12 +167,20 @@ public final class RelaisSystem {
     }
 
     public String passwordToken(String username) {
-        return token(Map.of("grant_type", "password", "client_id", "relais-mobile", "username", username,
-                "password", "relais-demo"));
+        return token(Map.of(
+                "grant_type",
+                "password",
+                "client_id",
+                "relais-mobile",
+                "username",
+                username,
+                "password",
+                "relais-demo"));
     }
 
     public String clientToken(String clientId) {
-        return token(Map.of("grant_type", "client_credentials", "client_id", clientId, "client_secret", clientId + "-secret"));
+        return token(Map.of(
+                "grant_type", "client_credentials", "client_id", clientId, "client_secret", clientId + "-secret"));
     }
 
     private String token(Map<String, String> form) {
@@ -153,9 +188,12 @@ public final class RelaisSystem {
                 .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(TOKEN_URL))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(TOKEN_URL))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("token request answered " + r.statusCode() + ": " + r.body());
             }

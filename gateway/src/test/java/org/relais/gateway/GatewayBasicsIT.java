@@ -8,5 +8,4 @@ import org.relais.testkit.ServiceBasicsContract;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "gateway"))
-class GatewayBasicsIT extends ServiceBasicsContract {
-}
+class GatewayBasicsIT extends ServiceBasicsContract {}

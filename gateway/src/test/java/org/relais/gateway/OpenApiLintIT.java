@@ -4,13 +4,12 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.OpenApiLint;
-import org.relais.testkit.RelaisTestResource;
-
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.OpenApiLint;
+import org.relais.testkit.RelaisTestResource;
 
 /**
  * The gateway's OpenAPI document passes the lint partners' tools apply (the rules of Spectral's oas

@@ -25,6 +25,7 @@ public class PushGate {
     }
 
     public static boolean open(AgencyRecord agency, Permission permission) {
-        return agency.active() && (agency.permissions() == null || agency.permissions().contains(permission.code()));
+        return agency.active()
+                && (agency.permissions() == null || agency.permissions().contains(permission.code()));
     }
 }

@@ -8,6 +8,7 @@ import org.relais.testkit.ServiceBasicsContract;
 
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
-@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "notification"))
-class NotificationServiceBasicsIT extends ServiceBasicsContract {
-}
+@QuarkusTestResource(
+        value = RelaisTestResource.class,
+        initArgs = @ResourceArg(name = "database", value = "notification"))
+class NotificationServiceBasicsIT extends ServiceBasicsContract {}

@@ -4,13 +4,12 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.OpenApiLint;
-import org.relais.testkit.RelaisTestResource;
-
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.OpenApiLint;
+import org.relais.testkit.RelaisTestResource;
 
 /**
  * The notification-service's OpenAPI document passes the lint partners' tools apply (the rules of Spectral's oas
@@ -19,7 +18,9 @@ import java.nio.file.Path;
  */
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
-@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "notification"))
+@QuarkusTestResource(
+        value = RelaisTestResource.class,
+        initArgs = @ResourceArg(name = "database", value = "notification"))
 class OpenApiLintIT {
 
     @TestHTTPResource("/q/openapi?format=json")

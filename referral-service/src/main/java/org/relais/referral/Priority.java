@@ -1,3 +1,7 @@
 package org.relais.referral;
 
-public enum Priority { ROUTINE, URGENT, EMERGENCY }
+public enum Priority {
+    ROUTINE,
+    URGENT,
+    EMERGENCY
+}

@@ -10,5 +10,4 @@ import org.relais.testkit.ServiceBasicsContract;
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "referral"))
 @QuarkusTestResource(org.relais.testkit.KeycloakAdminStub.class)
-class ReferralServiceBasicsIT extends ServiceBasicsContract {
-}
+class ReferralServiceBasicsIT extends ServiceBasicsContract {}

@@ -1,15 +1,5 @@
 package org.relais.testkit;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.postgresql.PGConnection;
-
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +16,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.postgresql.PGConnection;
 
 /**
  * Looks for a canary string (put in every survivor field by a test) everywhere survivor data must
@@ -36,8 +35,7 @@ import java.util.Set;
  */
 public final class CanaryScan {
 
-    private CanaryScan() {
-    }
+    private CanaryScan() {}
 
     /** The tables of the database's {@code public} schema that hold the canary, with how many rows. */
     public static List<String> tables(String jdbcUrl, String canary) throws Exception {
@@ -45,8 +43,9 @@ public final class CanaryScan {
         String hex = HexFormat.of().formatHex(canary.getBytes(StandardCharsets.UTF_8));
         try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "postgres")) {
             List<String> tables = new ArrayList<>();
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'")) {
+            try (Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery(
+                            "select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'")) {
                 while (rs.next()) {
                     tables.add(rs.getString(1));
                 }
@@ -84,7 +83,8 @@ public final class CanaryScan {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
             for (String topic : names) {
                 List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                        .map(i -> new TopicPartition(topic, i.partition())).toList();
+                        .map(i -> new TopicPartition(topic, i.partition()))
+                        .toList();
                 c.assign(tps);
                 c.seekToBeginning(tps);
                 Map<TopicPartition, Long> end = c.endOffsets(tps);
@@ -101,7 +101,8 @@ public final class CanaryScan {
                     }
                 }
                 if (!caughtUp(c, end)) {
-                    throw new IllegalStateException("could not read " + topic + " to its end (" + records + " records read)");
+                    throw new IllegalStateException(
+                            "could not read " + topic + " to its end (" + records + " records read)");
                 }
                 if (hit) {
                     found.add(topic);
@@ -136,14 +137,15 @@ public final class CanaryScan {
      * at DEBUG with Hibernate's bound parameters (so the check had something to find).
      */
     public static void assertNowhere(String jdbcUrl, Path logFile, String canary) throws Exception {
-        org.junit.jupiter.api.Assertions.assertEquals(List.of(), tables(jdbcUrl, canary), "tables holding survivor data in the clear");
-        org.junit.jupiter.api.Assertions.assertTrue(topicNames().stream().anyMatch(t -> t.endsWith(".dlt")),
-                "dead-letter topics exist and are scanned");
+        org.junit.jupiter.api.Assertions.assertEquals(
+                List.of(), tables(jdbcUrl, canary), "tables holding survivor data in the clear");
+        org.junit.jupiter.api.Assertions.assertTrue(
+                topicNames().stream().anyMatch(t -> t.endsWith(".dlt")), "dead-letter topics exist and are scanned");
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), topics(canary), "topics holding survivor data");
         org.junit.jupiter.api.Assertions.assertEquals(List.of(), log(logFile, canary), "log lines with survivor data");
         org.junit.jupiter.api.Assertions.assertFalse(log(logFile, " DEBUG ").isEmpty(), "the log is at DEBUG");
-        org.junit.jupiter.api.Assertions.assertFalse(log(logFile, "[org.hib.orm.jdb.bind]").isEmpty(),
-                "Hibernate's parameter logging is on");
+        org.junit.jupiter.api.Assertions.assertFalse(
+                log(logFile, "[org.hib.orm.jdb.bind]").isEmpty(), "Hibernate's parameter logging is on");
     }
 
     private static boolean caughtUp(KafkaConsumer<?, ?> c, Map<TopicPartition, Long> end) {

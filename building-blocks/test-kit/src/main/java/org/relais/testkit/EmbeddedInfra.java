@@ -2,7 +2,6 @@ package org.relais.testkit;
 
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,8 +22,7 @@ public final class EmbeddedInfra {
     private static String bootstrapServers;
     private static TcpProxy kafkaProxy;
 
-    private EmbeddedInfra() {
-    }
+    private EmbeddedInfra() {}
 
     public static synchronized EmbeddedPostgres postgres() {
         if (postgres == null) {
@@ -49,7 +47,8 @@ public final class EmbeddedInfra {
             throw new IllegalArgumentException("database name must be a plain identifier: " + name);
         }
         EmbeddedPostgres pg = postgres();
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = pg.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("select 1 from pg_database where datname = '" + name + "'")) {
                 if (!rs.next()) {
                     s.execute("create database " + name);

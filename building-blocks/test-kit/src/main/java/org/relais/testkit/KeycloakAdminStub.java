@@ -3,7 +3,6 @@ package org.relais.testkit;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,11 +36,17 @@ public class KeycloakAdminStub implements QuarkusTestResourceLifecycleManager {
         });
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
-        return Map.of("relais.directory.keycloak-url", url,
-                "quarkus.oidc-client.auth-server-url", url,
-                "quarkus.oidc-client.discovery-enabled", "false",
-                "quarkus.oidc-client.token-path", "/token",
-                "quarkus.oidc-client.credentials.secret", "stub");
+        return Map.of(
+                "relais.directory.keycloak-url",
+                url,
+                "quarkus.oidc-client.auth-server-url",
+                url,
+                "quarkus.oidc-client.discovery-enabled",
+                "false",
+                "quarkus.oidc-client.token-path",
+                "/token",
+                "quarkus.oidc-client.credentials.secret",
+                "stub");
     }
 
     /**
@@ -58,17 +63,27 @@ public class KeycloakAdminStub implements QuarkusTestResourceLifecycleManager {
             ex.close();
             return true;
         }
-        String query = ex.getRequestURI().getRawQuery() == null ? "" : URLDecoder.decode(ex.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
+        String query = ex.getRequestURI().getRawQuery() == null
+                ? ""
+                : URLDecoder.decode(ex.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
         if (path.endsWith("/users")) {
             String agency = query.replaceAll(".*q=agency:([a-z0-9-]+).*", "$1");
             String prefix = agency.split("-")[0];
-            reply(ex, "[{\"id\":\"" + prefix + "-1\",\"username\":\"" + prefix + "-caseworker\",\"firstName\":\"Case\",\"lastName\":\"Worker\","
-                    + "\"attributes\":{\"agency\":[\"" + agency + "\"]}},{\"id\":\"" + prefix + "-2\",\"username\":\"" + prefix
-                    + "-supervisor\",\"attributes\":{\"agency\":[\"" + agency + "\"]}},{\"id\":\"x\",\"username\":\"lookalike\","
-                    + "\"attributes\":{\"agency\":[\"" + agency + "-other\"]}}]");
+            reply(
+                    ex,
+                    "[{\"id\":\"" + prefix + "-1\",\"username\":\"" + prefix
+                            + "-caseworker\",\"firstName\":\"Case\",\"lastName\":\"Worker\","
+                            + "\"attributes\":{\"agency\":[\"" + agency + "\"]}},{\"id\":\"" + prefix
+                            + "-2\",\"username\":\"" + prefix
+                            + "-supervisor\",\"attributes\":{\"agency\":[\"" + agency
+                            + "\"]}},{\"id\":\"x\",\"username\":\"lookalike\","
+                            + "\"attributes\":{\"agency\":[\"" + agency + "-other\"]}}]");
         } else if (path.endsWith("/role-mappings/realm/composite")) {
-            reply(ex, path.contains("-1/") ? "[{\"name\":\"caseworker\"},{\"name\":\"referrer\"},{\"name\":\"offline_access\"}]"
-                    : "[{\"name\":\"supervisor\"},{\"name\":\"caseworker\"},{\"name\":\"referrer\"}]");
+            reply(
+                    ex,
+                    path.contains("-1/")
+                            ? "[{\"name\":\"caseworker\"},{\"name\":\"referrer\"},{\"name\":\"offline_access\"}]"
+                            : "[{\"name\":\"supervisor\"},{\"name\":\"caseworker\"},{\"name\":\"referrer\"}]");
         } else {
             ex.sendResponseHeaders(404, -1);
             ex.close();

@@ -1,7 +1,6 @@
 package org.relais.testkit;
 
 import io.quarkus.test.common.http.TestHTTPResourceManager;
-
 import java.net.URI;
 
 /**
@@ -11,14 +10,14 @@ import java.net.URI;
  */
 public final class Management {
 
-    private Management() {
-    }
+    private Management() {}
 
     /** The port /q/health and /q/metrics answer on, for {@code given().port(Management.port())}. */
     public static int port() {
         int port = URI.create(TestHTTPResourceManager.getManagementUri()).getPort();
         if (port <= 0) {
-            throw new IllegalStateException("the management interface is not listening: " + TestHTTPResourceManager.getManagementUri());
+            throw new IllegalStateException(
+                    "the management interface is not listening: " + TestHTTPResourceManager.getManagementUri());
         }
         return port;
     }

@@ -17,7 +17,6 @@ import com.networknt.schema.ValidationMessage;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -72,15 +71,18 @@ public final class OpenApiLint {
         }
     }
 
-    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
-    private static final List<String> COMPONENT_TYPES = List.of(
-            "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks");
+    private static final Set<String> METHODS =
+            Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+    private static final List<String> COMPONENT_TYPES =
+            List.of("schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks");
     private static final Pattern TEMPLATE = Pattern.compile("\\{([^}]*)}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final JsonSchemaFactory SCHEMAS = schemaFactory();
     private static final SchemaValidatorsConfig CONFIG = SchemaValidatorsConfig.builder()
-            .formatAssertionsEnabled(true).preloadJsonSchema(false).build();
+            .formatAssertionsEnabled(true)
+            .preloadJsonSchema(false)
+            .build();
 
     private final String text;
     private final JsonNode doc;
@@ -114,7 +116,9 @@ public final class OpenApiLint {
     public static void assertValid(String name, String document) {
         List<Finding> found = lint(document);
         if (!found.isEmpty()) {
-            StringBuilder b = new StringBuilder(name).append(" fails the OpenAPI lint with ").append(found.size())
+            StringBuilder b = new StringBuilder(name)
+                    .append(" fails the OpenAPI lint with ")
+                    .append(found.size())
                     .append(found.size() == 1 ? " error:" : " errors:");
             found.forEach(f -> b.append("\n  ").append(f));
             throw new AssertionError(b.toString());
@@ -124,9 +128,16 @@ public final class OpenApiLint {
     /** The JSON document at {@code uri} (a service's {@code /q/openapi?format=json}, the gateway's merged one). */
     public static String fetch(URI uri) {
         try {
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).header("Accept", "application/json")
-                            .GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(uri)
+                                    .timeout(Duration.ofSeconds(30))
+                                    .header("Accept", "application/json")
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("the OpenAPI document at " + uri + " answered " + r.statusCode());
             }
@@ -165,7 +176,8 @@ public final class OpenApiLint {
         if (!version.matches("3\\.0\\.\\d(-.+)?")) {
             add("oas3-schema", "openapi", "must be an OpenAPI 3.0.x version, not '" + version + "'");
         }
-        if (!doc.path("info").path("title").isTextual() || !doc.path("info").path("version").isTextual()) {
+        if (!doc.path("info").path("title").isTextual()
+                || !doc.path("info").path("version").isTextual()) {
             add("oas3-schema", "info", "must have a title and a version");
         }
         if (!doc.path("paths").isObject()) {
@@ -262,7 +274,8 @@ public final class OpenApiLint {
 
         Map<String, String> operationIds = new HashMap<>();
         Map<String, String> normalized = new HashMap<>();
-        Iterator<Map.Entry<String, JsonNode>> it = doc.path("paths").properties().iterator();
+        Iterator<Map.Entry<String, JsonNode>> it =
+                doc.path("paths").properties().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> p = it.next();
             String template = p.getKey();
@@ -298,22 +311,40 @@ public final class OpenApiLint {
                 if (!METHODS.contains(o.getKey())) {
                     continue;
                 }
-                operation(template, names, itemParams, o.getKey(), o.getValue(), where + "." + o.getKey(),
-                        operationIds, tagNames, schemes);
+                operation(
+                        template,
+                        names,
+                        itemParams,
+                        o.getKey(),
+                        o.getValue(),
+                        where + "." + o.getKey(),
+                        operationIds,
+                        tagNames,
+                        schemes);
             }
         }
     }
 
-    private void operation(String template, List<String> names, Map<String, JsonNode> itemParams, String method,
-                           JsonNode op, String where, Map<String, String> operationIds, Set<String> tagNames,
-                           Set<String> schemes) {
+    private void operation(
+            String template,
+            List<String> names,
+            Map<String, JsonNode> itemParams,
+            String method,
+            JsonNode op,
+            String where,
+            Map<String, String> operationIds,
+            Set<String> tagNames,
+            Set<String> schemes) {
         String id = op.path("operationId").asText("");
         if (id.isBlank()) {
             add("operation-operationId", where, "an operation must have an operationId");
         } else {
             String earlier = operationIds.putIfAbsent(id, where);
             if (earlier != null) {
-                add("operation-operationId-unique", where + ".operationId", "'" + id + "' is also the operationId of " + earlier);
+                add(
+                        "operation-operationId-unique",
+                        where + ".operationId",
+                        "'" + id + "' is also the operationId of " + earlier);
             }
         }
         if (op.path("description").asText("").isBlank()) {
@@ -322,7 +353,10 @@ public final class OpenApiLint {
         JsonNode tags = op.path("tags");
         for (int i = 0; i < tags.size(); i++) {
             if (!tagNames.contains(tags.get(i).asText())) {
-                add("operation-tag-defined", where + ".tags." + i, "the tag '" + tags.get(i).asText() + "' is not declared in the global tags");
+                add(
+                        "operation-tag-defined",
+                        where + ".tags." + i,
+                        "the tag '" + tags.get(i).asText() + "' is not declared in the global tags");
             }
         }
         security(op.path("security"), where + ".security", schemes);
@@ -364,7 +398,10 @@ public final class OpenApiLint {
             }
         }
         if (!success) {
-            add("operation-success-response", where + ".responses", "an operation must define at least one 2xx or 3xx response");
+            add(
+                    "operation-success-response",
+                    where + ".responses",
+                    "an operation must define at least one 2xx or 3xx response");
         }
         responses.properties().forEach(r -> response(r.getValue(), where + ".responses." + r.getKey()));
     }
@@ -398,7 +435,9 @@ public final class OpenApiLint {
             int index = i;
             requirements.get(i).fieldNames().forEachRemaining(name -> {
                 if (!schemes.contains(name)) {
-                    add("oas3-operation-security-defined", where + "." + index,
+                    add(
+                            "oas3-operation-security-defined",
+                            where + "." + index,
                             "the security scheme '" + name + "' is not in components.securitySchemes");
                 }
             });
@@ -425,20 +464,30 @@ public final class OpenApiLint {
         });
         components.path("requestBodies").properties().forEach(b -> {
             if (!b.getValue().has("$ref")) {
-                content(b.getValue().path("content"), "components.requestBodies." + b.getKey() + ".content", Direction.REQUEST);
+                content(
+                        b.getValue().path("content"),
+                        "components.requestBodies." + b.getKey() + ".content",
+                        Direction.REQUEST);
             }
         });
-        components.path("responses").properties().forEach(r -> response(r.getValue(), "components.responses." + r.getKey()));
+        components
+                .path("responses")
+                .properties()
+                .forEach(r -> response(r.getValue(), "components.responses." + r.getKey()));
         components.path("headers").properties().forEach(h -> {
             if (!h.getValue().has("$ref")) {
                 parameter(h.getValue(), "components.headers." + h.getKey());
             }
         });
-        components.path("examples").properties().forEach(e -> exampleObject(e.getValue(), "components.examples." + e.getKey()));
+        components
+                .path("examples")
+                .properties()
+                .forEach(e -> exampleObject(e.getValue(), "components.examples." + e.getKey()));
         // oas3-unused-component
         for (String type : COMPONENT_TYPES) {
             components.path(type).fieldNames().forEachRemaining(name -> {
-                String ref = "#/components/" + type + "/" + name.replace("~", "~0").replace("/", "~1");
+                String ref =
+                        "#/components/" + type + "/" + name.replace("~", "~0").replace("/", "~1");
                 if (!refs.contains(ref)) {
                     add("oas3-unused-component", "components." + type + "." + name, "is never referenced");
                 }
@@ -565,7 +614,11 @@ public final class OpenApiLint {
 
     // ---------------------------------------------------------------- examples against schemas
 
-    private enum Direction { REQUEST, RESPONSE, NONE }
+    private enum Direction {
+        REQUEST,
+        RESPONSE,
+        NONE
+    }
 
     private void validate(String rule, JsonNode value, JsonNode schema, String where, Direction direction) {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
@@ -574,7 +627,8 @@ public final class OpenApiLint {
         root.set("components", convertedComponents());
         Set<ValidationMessage> errors;
         try {
-            JsonSchema compiled = SCHEMAS.getSchema(URI.create("urn:relais:openapi-lint:" + (++validations)), root, CONFIG);
+            JsonSchema compiled =
+                    SCHEMAS.getSchema(URI.create("urn:relais:openapi-lint:" + (++validations)), root, CONFIG);
             errors = compiled.validate(value);
         } catch (RuntimeException e) {
             add(rule, where, "the schema cannot be used to check it: " + e.getMessage());
@@ -589,7 +643,9 @@ public final class OpenApiLint {
     private ObjectNode convertedComponents() {
         if (convertedComponents == null) {
             ObjectNode schemas = JsonNodeFactory.instance.objectNode();
-            doc.path("components").path("schemas").properties()
+            doc.path("components")
+                    .path("schemas")
+                    .properties()
                     .forEach(s -> schemas.set(s.getKey(), toJsonSchema(s.getValue(), Direction.NONE)));
             convertedComponents = JsonNodeFactory.instance.objectNode();
             convertedComponents.set("schemas", schemas);
@@ -611,7 +667,8 @@ public final class OpenApiLint {
         Set<String> relaxed = new HashSet<>();
         schema.path("properties").properties().forEach(p -> {
             if ((direction == Direction.REQUEST && p.getValue().path("readOnly").asBoolean(false))
-                    || (direction == Direction.RESPONSE && p.getValue().path("writeOnly").asBoolean(false))) {
+                    || (direction == Direction.RESPONSE
+                            && p.getValue().path("writeOnly").asBoolean(false))) {
                 relaxed.add(p.getKey());
             }
         });
@@ -619,8 +676,14 @@ public final class OpenApiLint {
             String key = e.getKey();
             JsonNode v = e.getValue();
             switch (key) {
-                case "nullable", "discriminator", "xml", "externalDocs", "example", "deprecated", "readOnly", "writeOnly" -> {
-                }
+                case "nullable",
+                        "discriminator",
+                        "xml",
+                        "externalDocs",
+                        "example",
+                        "deprecated",
+                        "readOnly",
+                        "writeOnly" -> {}
                 case "type" -> {
                     if (nullable && v.isTextual()) {
                         out.putArray("type").add(v.asText()).add("null");
@@ -672,8 +735,8 @@ public final class OpenApiLint {
                 .format(new IntegerFormat("int64", Long.MIN_VALUE, Long.MAX_VALUE))
                 .format(new Base64Format())
                 .build();
-        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4,
-                b -> b.metaSchema(meta).defaultMetaSchemaIri(meta.getIri()));
+        return JsonSchemaFactory.getInstance(
+                SpecVersion.VersionFlag.V4, b -> b.metaSchema(meta).defaultMetaSchemaIri(meta.getIri()));
     }
 
     /**
@@ -682,8 +745,8 @@ public final class OpenApiLint {
      * is not enough on its own.
      */
     static final class StrictUri implements Format {
-        private static final Pattern URI_CHARS = Pattern.compile(
-                "[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@/?#\\[\\]]|%[0-9A-Fa-f]{2})*");
+        private static final Pattern URI_CHARS =
+                Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:(?:[A-Za-z0-9\\-._~!$&'()*+,;=:@/?#\\[\\]]|%[0-9A-Fa-f]{2})*");
 
         @Override
         public String getName() {
@@ -721,16 +784,17 @@ public final class OpenApiLint {
         }
 
         @Override
-        public boolean matches(ExecutionContext context, com.networknt.schema.ValidationContext validationContext,
-                               JsonNode value) {
+        public boolean matches(
+                ExecutionContext context, com.networknt.schema.ValidationContext validationContext, JsonNode value) {
             if (!value.isNumber()) {
-                return true;   // format applies to numbers only; the type says the rest
+                return true; // format applies to numbers only; the type says the rest
             }
             if (!value.isIntegralNumber() && value.asDouble() != Math.rint(value.asDouble())) {
                 return false;
             }
             java.math.BigInteger v = value.bigIntegerValue();
-            return v.compareTo(java.math.BigInteger.valueOf(min)) >= 0 && v.compareTo(java.math.BigInteger.valueOf(max)) <= 0;
+            return v.compareTo(java.math.BigInteger.valueOf(min)) >= 0
+                    && v.compareTo(java.math.BigInteger.valueOf(max)) <= 0;
         }
     }
 

@@ -10,14 +10,13 @@ import io.restassured.filter.OrderedFilter;
 import io.restassured.response.Response;
 import io.restassured.specification.FilterableRequestSpecification;
 import io.restassured.specification.FilterableResponseSpecification;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Validates every response a test receives against the OpenAPI document the service under test serves
@@ -53,8 +52,8 @@ public final class OpenApiResponses implements BeforeAllCallback {
         private volatile OpenApiValidationFilter delegate;
 
         @Override
-        public Response filter(FilterableRequestSpecification request, FilterableResponseSpecification response,
-                               FilterContext ctx) {
+        public Response filter(
+                FilterableRequestSpecification request, FilterableResponseSpecification response, FilterContext ctx) {
             URI uri = URI.create(request.getURI());
             if (uri.getPath().startsWith("/q/") || !isLocal(uri)) {
                 return ctx.next(request, response);
@@ -72,12 +71,12 @@ public final class OpenApiResponses implements BeforeAllCallback {
             if (f == null) {
                 synchronized (this) {
                     if (delegate == null) {
-                        delegate = new OpenApiValidationFilter(OpenApiInteractionValidator
-                                .createForInlineApiSpecification(document(uri))
-                                .withLevelResolver(LevelResolver.create()
-                                        .withLevel("validation.request", ValidationReport.Level.IGNORE)
-                                        .build())
-                                .build());
+                        delegate = new OpenApiValidationFilter(
+                                OpenApiInteractionValidator.createForInlineApiSpecification(document(uri))
+                                        .withLevelResolver(LevelResolver.create()
+                                                .withLevel("validation.request", ValidationReport.Level.IGNORE)
+                                                .build())
+                                        .build());
                     }
                     f = delegate;
                 }
@@ -86,7 +85,8 @@ public final class OpenApiResponses implements BeforeAllCallback {
         }
 
         private static String document(URI uri) {
-            URI doc = URI.create(uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort() + "/q/openapi?format=json");
+            URI doc = URI.create(
+                    uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort() + "/q/openapi?format=json");
             try {
                 HttpResponse<String> r = HttpClient.newHttpClient()
                         .send(HttpRequest.newBuilder(doc).GET().build(), HttpResponse.BodyHandlers.ofString());

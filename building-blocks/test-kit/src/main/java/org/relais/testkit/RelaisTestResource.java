@@ -1,7 +1,6 @@
 package org.relais.testkit;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.util.HashMap;
 import java.util.Map;
 

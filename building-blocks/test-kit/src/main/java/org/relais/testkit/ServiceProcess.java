@@ -1,8 +1,5 @@
 package org.relais.testkit;
 
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
-
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * A second instance of the service under test, as a separate process: the module's packaged
@@ -25,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceProcess implements AutoCloseable {
 
-    private static final List<String> SHARED = List.of("quarkus.datasource.", "kafka.", "quarkus.oidc.", "quarkus.oidc-client.",
-            "quarkus.mailer.", "relais.");
+    private static final List<String> SHARED = List.of(
+            "quarkus.datasource.", "kafka.", "quarkus.oidc.", "quarkus.oidc-client.", "quarkus.mailer.", "relais.");
 
     private final Process process;
     private final int port;
@@ -42,7 +41,8 @@ public final class ServiceProcess implements AutoCloseable {
     public static ServiceProcess start(String name, Duration readyWithin) throws Exception {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: the module is packaged before its integration tests");
+            throw new IllegalStateException(
+                    jar.toAbsolutePath() + " is missing: the module is packaged before its integration tests");
         }
         int port = EmbeddedInfra.freePort();
         int managementPort = EmbeddedInfra.freePort();
@@ -51,7 +51,9 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add("-Xmx256m");
         Config config = ConfigProvider.getConfig();
         for (String key : config.getPropertyNames()) {
-            if (SHARED.stream().anyMatch(key::startsWith) && !key.startsWith("%") && !key.equals("relais.instance-id")) {
+            if (SHARED.stream().anyMatch(key::startsWith)
+                    && !key.startsWith("%")
+                    && !key.equals("relais.instance-id")) {
                 Optional<String> value = config.getOptionalValue(key, String.class);
                 value.ifPresent(v -> cmd.add("-D" + key + "=" + v));
             }
@@ -59,22 +61,29 @@ public final class ServiceProcess implements AutoCloseable {
         cmd.add("-Dquarkus.profile=test");
         cmd.add("-Dquarkus.http.host=127.0.0.1");
         cmd.add("-Dquarkus.http.port=" + port);
-        cmd.add("-Dquarkus.management.port=" + managementPort); // a packaged jar runs in normal mode, whatever its profile
+        cmd.add("-Dquarkus.management.port="
+                + managementPort); // a packaged jar runs in normal mode, whatever its profile
         cmd.add("-Dquarkus.management.test-port=" + managementPort);
         cmd.add("-Drelais.instance-id=" + name);
         cmd.add("-Dquarkus.log.file.path=target/" + name + "-test.log");
         cmd.add("-jar");
         cmd.add(jar.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/" + name + ".log"))).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("target/" + name + ".log")))
+                .start();
         ServiceProcess instance = new ServiceProcess(p, port, managementPort);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         try {
-            org.awaitility.Awaitility.await().atMost(readyWithin).pollInterval(Duration.ofMillis(250))
+            org.awaitility.Awaitility.await()
+                    .atMost(readyWithin)
+                    .pollInterval(Duration.ofMillis(250))
                     .until(() -> instance.ready(http, name));
         } catch (org.awaitility.core.ConditionTimeoutException | IllegalStateException e) {
             instance.close();
-            throw new IllegalStateException(name + " not ready within " + readyWithin + "; see target/" + name + ".log", e);
+            throw new IllegalStateException(
+                    name + " not ready within " + readyWithin + "; see target/" + name + ".log", e);
         }
         return instance;
     }
@@ -84,8 +93,14 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(name + " ended with " + process.exitValue());
         }
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready"))
+                                            .timeout(Duration.ofSeconds(2))
+                                            .GET()
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode()
+                    == 200;
         } catch (java.io.IOException e) {
             return false; // not listening yet
         }

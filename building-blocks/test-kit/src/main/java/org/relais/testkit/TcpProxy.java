@@ -79,48 +79,53 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     private void startAccepting(ServerSocket s) {
-        Thread t = new Thread(() -> {
-            while (!s.isClosed()) {
-                try {
-                    Socket client = s.accept();
-                    Socket upstream;
-                    try {
-                        upstream = new Socket(targetHost, targetPort);
-                    } catch (IOException e) {
-                        closeQuietly(client);
-                        continue;
+        Thread t = new Thread(
+                () -> {
+                    while (!s.isClosed()) {
+                        try {
+                            Socket client = s.accept();
+                            Socket upstream;
+                            try {
+                                upstream = new Socket(targetHost, targetPort);
+                            } catch (IOException e) {
+                                closeQuietly(client);
+                                continue;
+                            }
+                            sockets.add(client);
+                            sockets.add(upstream);
+                            pump(client, upstream);
+                            pump(upstream, client);
+                        } catch (IOException e) {
+                            return; // server socket closed by cut()
+                        }
                     }
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    pump(client, upstream);
-                    pump(upstream, client);
-                } catch (IOException e) {
-                    return; // server socket closed by cut()
-                }
-            }
-        }, "tcp-proxy-accept-" + port);
+                },
+                "tcp-proxy-accept-" + port);
         t.setDaemon(true);
         t.start();
     }
 
     private void pump(Socket from, Socket to) {
-        Thread t = new Thread(() -> {
-            byte[] buffer = new byte[16 * 1024];
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                    out.flush();
-                }
-            } catch (IOException ignored) {
-                // connection reset: the other direction is closed below
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-                sockets.remove(from);
-                sockets.remove(to);
-            }
-        }, "tcp-proxy-pump-" + port);
+        Thread t = new Thread(
+                () -> {
+                    byte[] buffer = new byte[16 * 1024];
+                    try (InputStream in = from.getInputStream();
+                            OutputStream out = to.getOutputStream()) {
+                        int n;
+                        while ((n = in.read(buffer)) >= 0) {
+                            out.write(buffer, 0, n);
+                            out.flush();
+                        }
+                    } catch (IOException ignored) {
+                        // connection reset: the other direction is closed below
+                    } finally {
+                        closeQuietly(from);
+                        closeQuietly(to);
+                        sockets.remove(from);
+                        sockets.remove(to);
+                    }
+                },
+                "tcp-proxy-pump-" + port);
         t.setDaemon(true);
         t.start();
     }

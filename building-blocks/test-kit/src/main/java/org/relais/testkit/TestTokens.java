@@ -2,7 +2,6 @@ package org.relais.testkit;
 
 import io.smallrye.jwt.build.Jwt;
 import io.smallrye.jwt.build.JwtClaimsBuilder;
-
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
@@ -33,12 +32,12 @@ public final class TestTokens {
             "caseworker", List.of("referrer"),
             "supervisor", List.of("caseworker", "referrer"));
 
-    private TestTokens() {
-    }
+    private TestTokens() {}
 
     public static Map<String, String> oidcConfig() {
         return Map.of(
-                "quarkus.oidc.public-key", Base64.getEncoder().encodeToString(KEYS.getPublic().getEncoded()),
+                "quarkus.oidc.public-key",
+                        Base64.getEncoder().encodeToString(KEYS.getPublic().getEncoded()),
                 "quarkus.oidc.token.issuer", ISSUER,
                 "quarkus.oidc.token.audience", AUDIENCE);
     }

@@ -1,5 +1,10 @@
 package org.relais.testkit;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -7,25 +12,20 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Properties;
-import java.util.function.Predicate;
-
 /** Reads a topic of the embedded broker from its beginning, as an independent consumer would. */
 public final class TopicReader {
 
-    private TopicReader() {
-    }
+    private TopicReader() {}
 
     /**
      * Polls the whole topic until the records matching {@code filter} satisfy {@code done}, or the
      * deadline passes; returns the matching records in partition order (per key: topic order).
      */
-    public static List<ConsumerRecord<String, String>> read(String topic, Predicate<ConsumerRecord<String, String>> filter,
-                                                            Predicate<List<ConsumerRecord<String, String>>> done,
-                                                            Duration deadline) {
+    public static List<ConsumerRecord<String, String>> read(
+            String topic,
+            Predicate<ConsumerRecord<String, String>> filter,
+            Predicate<List<ConsumerRecord<String, String>>> done,
+            Duration deadline) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, EmbeddedInfra.kafkaBootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -42,7 +42,9 @@ public final class TopicReader {
                     partitions = List.of();
                 }
             }
-            List<TopicPartition> tps = partitions.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            List<TopicPartition> tps = partitions.stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             while (System.nanoTime() < end) {

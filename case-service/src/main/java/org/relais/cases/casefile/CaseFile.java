@@ -9,18 +9,17 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
-import org.relais.blocks.events.CaseEvents;
-import org.relais.blocks.events.Uuids;
-import org.relais.blocks.problem.ProblemException;
-import org.relais.cases.risk.RiskLevel;
-import org.relais.cases.risk.RiskScoring;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import org.relais.blocks.events.CaseEvents;
+import org.relais.blocks.events.Uuids;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.cases.risk.RiskLevel;
+import org.relais.cases.risk.RiskScoring;
 
 /**
  * A case: the receiving agency's work with the survivor. The aggregate owns its state machine: each change
@@ -37,47 +36,70 @@ public class CaseFile extends PanacheEntityBase {
 
     @Id
     public UUID id;
+
     public String reference;
+
     @Enumerated(EnumType.STRING)
     public CaseStatus status;
+
     @Column(name = "owning_agency_id")
     public String owningAgencyId;
+
     @Column(name = "referral_id")
     public UUID referralId;
+
     @Column(name = "survivor_id")
     public UUID survivorId;
+
     @Enumerated(EnumType.STRING)
     public Priority priority;
+
     @Convert(converter = ServicesColumn.class)
     public List<String> services;
+
     public String assignee;
+
     @Enumerated(EnumType.STRING)
     @Column(name = "risk_level")
     public RiskLevel riskLevel;
+
     @Column(name = "high_risk_emitted")
     public boolean highRiskEmitted;
+
     public String consent;
+
     @Column(name = "consent_expires_at")
     public Instant consentExpiresAt;
+
     @Column(name = "data_key_id")
     public UUID dataKeyId;
+
     @Column(name = "subject_ct")
     public String subjectCt;
+
     @Column(name = "details_pending")
     public boolean detailsPending;
+
     @Column(name = "data_erased_at")
     public Instant dataErasedAt;
+
     public String outcome;
+
     @Column(name = "summary_ct")
     public String summaryCt;
+
     @Column(name = "opened_at")
     public Instant openedAt;
+
     @Column(name = "closed_at")
     public Instant closedAt;
+
     @Column(name = "created_at")
     public Instant createdAt;
+
     @Column(name = "updated_at")
     public Instant updatedAt;
+
     @Version
     public long version;
 
@@ -100,25 +122,52 @@ public class CaseFile extends PanacheEntityBase {
 
     /** The case's coded state as every case event carries it. */
     public CaseEvents.Data eventState() {
-        return CaseEvents.Data.of(id, reference, owningAgencyId, referralId, survivorId, status.name(), priority.name(), services,
-                assignee, riskLevel == null ? null : riskLevel.name());
+        return CaseEvents.Data.of(
+                id,
+                reference,
+                owningAgencyId,
+                referralId,
+                survivorId,
+                status.name(),
+                priority.name(),
+                services,
+                assignee,
+                riskLevel == null ? null : riskLevel.name());
     }
 
     // ---- opening: a new case, once ------------------------------------------------------------------------------
 
     /** Opens this new case for an accepted referral, its survivor details still to come from the referral-service. */
-    public CaseChange openFromReferral(UUID referralId, String agencyId, UUID survivorId, Priority priority, List<String> services,
-                                       String assignee, Instant now) {
+    public CaseChange openFromReferral(
+            UUID referralId,
+            String agencyId,
+            UUID survivorId,
+            Priority priority,
+            List<String> services,
+            String assignee,
+            Instant now) {
         CaseStatus from = requireNew();
         this.referralId = referralId;
         this.detailsPending = true;
         opened(agencyId, survivorId, priority, services, assignee, now);
-        return change(from, CaseEvents.OPENED, UnaryOperator.identity(), "opened", Map.of("referralId", referralId.toString()));
+        return change(
+                from,
+                CaseEvents.OPENED,
+                UnaryOperator.identity(),
+                "opened",
+                Map.of("referralId", referralId.toString()));
     }
 
     /** Opens this new case for a survivor who came to the agency directly, with the consent she gave there. */
-    public CaseChange openWalkIn(String agencyId, UUID survivorId, Priority priority, List<String> services, String assignee,
-                                 String consent, Instant consentExpiresAt, Instant now) {
+    public CaseChange openWalkIn(
+            String agencyId,
+            UUID survivorId,
+            Priority priority,
+            List<String> services,
+            String assignee,
+            String consent,
+            Instant consentExpiresAt,
+            Instant now) {
         CaseStatus from = requireNew();
         this.consent = consent;
         this.consentExpiresAt = consentExpiresAt;
@@ -133,7 +182,8 @@ public class CaseFile extends PanacheEntityBase {
         return null;
     }
 
-    private void opened(String agencyId, UUID survivorId, Priority priority, List<String> services, String assignee, Instant now) {
+    private void opened(
+            String agencyId, UUID survivorId, Priority priority, List<String> services, String assignee, Instant now) {
         this.id = Uuids.v7();
         this.status = CaseStatus.OPEN;
         this.owningAgencyId = agencyId;
@@ -183,13 +233,21 @@ public class CaseFile extends PanacheEntityBase {
         updatedAt = now;
         List<CaseChange> changes = new ArrayList<>();
         String level = result.level().name();
-        changes.add(change(status, CaseEvents.RISK_ASSESSED, d -> d.withAssessment(result.score(), level, assessmentId),
-                "risk-assessed", Map.of("score", result.score(), "level", level)));
+        changes.add(change(
+                status,
+                CaseEvents.RISK_ASSESSED,
+                d -> d.withAssessment(result.score(), level, assessmentId),
+                "risk-assessed",
+                Map.of("score", result.score(), "level", level)));
         if (RiskScoring.entersHigh(previous, result.level()) && !highRiskEmitted) {
             highRiskEmitted = true;
             Priority before = priority;
             priority = Priority.EMERGENCY;
-            changes.add(change(status, CaseEvents.HIGH_RISK, d -> d.withLevel(RiskLevel.HIGH.name()), "high-risk",
+            changes.add(change(
+                    status,
+                    CaseEvents.HIGH_RISK,
+                    d -> d.withLevel(RiskLevel.HIGH.name()),
+                    "high-risk",
                     Map.of("priority", Priority.EMERGENCY.name(), "from", before.name())));
         }
         return changes;
@@ -199,12 +257,17 @@ public class CaseFile extends PanacheEntityBase {
     public CaseChange addAction(CaseAction action, Instant now) {
         requireOpen("add an action to");
         if (consentLapsed(now)) {
-            throw ProblemException.invalid("/description", "the survivor's consent was withdrawn or has expired: "
-                    + "no description can be kept");
+            throw ProblemException.invalid(
+                    "/description",
+                    "the survivor's consent was withdrawn or has expired: " + "no description can be kept");
         }
         action.caseId = id;
         updatedAt = now;
-        return change(status, CaseEvents.ACTION_ADDED, d -> d.withAction(action.id, action.type, action.dueAt), "action-added",
+        return change(
+                status,
+                CaseEvents.ACTION_ADDED,
+                d -> d.withAction(action.id, action.type, action.dueAt),
+                "action-added",
                 Map.of("actionId", action.id.toString(), "type", action.type, "dueAt", action.dueAt.toString()));
     }
 
@@ -219,7 +282,11 @@ public class CaseFile extends PanacheEntityBase {
         action.completedAt = now;
         action.completedBy = by;
         updatedAt = now;
-        return change(status, CaseEvents.ACTION_COMPLETED, d -> d.withAction(action.id, null, null), "action-completed",
+        return change(
+                status,
+                CaseEvents.ACTION_COMPLETED,
+                d -> d.withAction(action.id, null, null),
+                "action-completed",
                 Map.of("actionId", action.id.toString()));
     }
 
@@ -230,7 +297,8 @@ public class CaseFile extends PanacheEntityBase {
         this.outcome = outcome;
         closedAt = now;
         updatedAt = now;
-        return new CaseChange(from, status, CaseEvents.CLOSED, d -> d.withOutcome(outcome), "closed", Map.of("outcome", outcome));
+        return new CaseChange(
+                from, status, CaseEvents.CLOSED, d -> d.withOutcome(outcome), "closed", Map.of("outcome", outcome));
     }
 
     // ---- erasure: once, open or closed -----------------------------------------------------------------------------
@@ -249,7 +317,8 @@ public class CaseFile extends PanacheEntityBase {
         dataErasedAt = now;
         detailsPending = false;
         updatedAt = now;
-        return change(status, CaseEvents.DATA_ERASED, d -> d.withReason(reason), "data-erased", Map.of("reason", reason));
+        return change(
+                status, CaseEvents.DATA_ERASED, d -> d.withReason(reason), "data-erased", Map.of("reason", reason));
     }
 
     private CaseStatus requireOpen(String what) {
@@ -259,8 +328,12 @@ public class CaseFile extends PanacheEntityBase {
         return status;
     }
 
-    private CaseChange change(CaseStatus from, String event, UnaryOperator<CaseEvents.Data> fields, String timeline,
-                              Map<String, Object> changed) {
+    private CaseChange change(
+            CaseStatus from,
+            String event,
+            UnaryOperator<CaseEvents.Data> fields,
+            String timeline,
+            Map<String, Object> changed) {
         return new CaseChange(from, status, event, fields, timeline, changed);
     }
 }

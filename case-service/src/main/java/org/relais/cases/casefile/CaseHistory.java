@@ -3,14 +3,13 @@ package org.relais.cases.casefile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.EventData;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.outbox.Outbox;
 import org.relais.blocks.security.CallerContext;
-
-import java.util.List;
 
 /**
  * Writes what a {@link CaseChange} did, inside the change's transaction: its line of the case's timeline and, when it
@@ -54,9 +53,20 @@ public class CaseHistory {
         e.type = change.timeline();
         e.byUser = timelineBy;
         e.detail = mapper.valueToTree(change.changed()).toString();
-        return e.persist().replaceWithVoid().chain(() -> change.event() == null ? Uni.createFrom().voidItem()
-                : outbox.append(CaseEvents.TOPIC, CloudEvent.of(SOURCE, change.event(), c.id.toString(), c.owningAgencyId,
-                        EventData.of(change.eventData(c))), eventActor, c.relatedIds()));
+        return e.persist()
+                .replaceWithVoid()
+                .chain(() -> change.event() == null
+                        ? Uni.createFrom().voidItem()
+                        : outbox.append(
+                                CaseEvents.TOPIC,
+                                CloudEvent.of(
+                                        SOURCE,
+                                        change.event(),
+                                        c.id.toString(),
+                                        c.owningAgencyId,
+                                        EventData.of(change.eventData(c))),
+                                eventActor,
+                                c.relatedIds()));
     }
 
     /** Who the caller is in the timeline and the audit trail: the user, or the client of a service account. */

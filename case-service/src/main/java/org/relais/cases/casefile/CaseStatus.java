@@ -1,4 +1,7 @@
 package org.relais.cases.casefile;
 
 /** A case is OPEN from its opening until it is closed (API guide section 5.2); CLOSED is final. */
-public enum CaseStatus { OPEN, CLOSED }
+public enum CaseStatus {
+    OPEN,
+    CLOSED
+}

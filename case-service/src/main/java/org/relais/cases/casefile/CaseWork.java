@@ -3,6 +3,11 @@ package org.relais.cases.casefile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.UUID;
 import org.relais.blocks.audit.AuditLog;
 import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.crypto.FieldCipher;
@@ -15,12 +20,6 @@ import org.relais.cases.casefile.CaseViews.ActionView;
 import org.relais.cases.casefile.CaseViews.CaseView;
 import org.relais.cases.risk.RiskQuestions;
 import org.relais.cases.risk.RiskScoring;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.UUID;
 
 /**
  * The work on a case its agency owns, each inside the caller's transaction with the case locked: assignment, risk
@@ -37,7 +36,13 @@ public class CaseWork {
     private final ObjectMapper mapper;
     private final RelaisClock clock;
 
-    public CaseWork(CaseReads reads, CaseHistory history, FieldCipher cipher, AuditLog audit, ObjectMapper mapper, RelaisClock clock) {
+    public CaseWork(
+            CaseReads reads,
+            CaseHistory history,
+            FieldCipher cipher,
+            AuditLog audit,
+            ObjectMapper mapper,
+            RelaisClock clock) {
         this.reads = reads;
         this.history = history;
         this.cipher = cipher;
@@ -47,8 +52,9 @@ public class CaseWork {
     }
 
     public Uni<CaseView> assign(UUID id, String assignee, CallerContext caller) {
-        return reads.owned(id, caller, true).chain(c -> history.record(c, c.assign(assignee, clock.now()), CaseHistory.actor(caller))
-                .chain(() -> reads.view(c, caller)));
+        return reads.owned(id, caller, true)
+                .chain(c -> history.record(c, c.assign(assignee, clock.now()), CaseHistory.actor(caller))
+                        .chain(() -> reads.view(c, caller)));
     }
 
     public Uni<CaseViews.AssessmentView> assess(UUID id, CaseViews.NewAssessment in, CallerContext caller) {
@@ -79,10 +85,11 @@ public class CaseWork {
             a.level = result.level();
             a.assessedAt = now;
             a.assessedBy = CaseHistory.actor(caller);
-            return a.persist().replaceWithVoid()
+            return a.persist()
+                    .replaceWithVoid()
                     .chain(() -> history.record(c, changes, a.assessedBy))
-                    .replaceWith(new CaseViews.AssessmentView(a.id, result.score(), a.level, in.professionalJudgement(), now,
-                            a.assessedBy));
+                    .replaceWith(new CaseViews.AssessmentView(
+                            a.id, result.score(), a.level, in.professionalJudgement(), now, a.assessedBy));
         });
     }
 
@@ -96,22 +103,26 @@ public class CaseWork {
             a.createdBy = CaseHistory.actor(caller);
             a.createdAt = now;
             CaseChange change = c.addAction(a, now);
-            Uni<DataKey> key = c.dataKeyId != null ? cipher.dataKey(c.dataKeyId) : cipher.newDataKey().invoke(k -> c.dataKeyId = k.id());
+            Uni<DataKey> key = c.dataKeyId != null
+                    ? cipher.dataKey(c.dataKeyId)
+                    : cipher.newDataKey().invoke(k -> c.dataKeyId = k.id());
             return key.chain(k -> {
                 a.descriptionCt = k.encrypt(CaseAction.TABLE, a.id, "description", in.description());
                 return a.persist()
                         .chain(() -> history.record(c, change, a.createdBy))
                         .chain(() -> audit.recordRead(caller.agencyId(), a.createdBy, c.id.toString(), c.relatedIds()))
-                        .replaceWith(new ActionView(a.id, in.type(), a.dueAt, in.description(), null, null, a.dueAt.isBefore(now)));
+                        .replaceWith(new ActionView(
+                                a.id, in.type(), a.dueAt, in.description(), null, null, a.dueAt.isBefore(now)));
             });
         });
     }
 
     public Uni<CaseView> completeAction(UUID id, UUID actionId, CallerContext caller) {
         String by = CaseHistory.actor(caller);
-        return reads.owned(id, caller, true).chain(c -> CaseAction.<CaseAction>findById(actionId)
-                .chain(a -> history.record(c, c.completeAction(a, by, clock.now()), by))
-                .chain(() -> reads.view(c, caller)));
+        return reads.owned(id, caller, true)
+                .chain(c -> CaseAction.<CaseAction>findById(actionId)
+                        .chain(a -> history.record(c, c.completeAction(a, by, clock.now()), by))
+                        .chain(() -> reads.view(c, caller)));
     }
 
     public Uni<CaseView> close(UUID id, CaseViews.Close in, CallerContext caller) {
@@ -119,8 +130,11 @@ public class CaseWork {
             Instant now = clock.now();
             CaseChange change = c.close(in.outcome().name(), now);
             // the summary is hers: kept only while her consent holds
-            Uni<DataKey> key = c.consentLapsed(now) ? cipher.dataKey(null) : c.dataKeyId != null ? cipher.dataKey(c.dataKeyId)
-                    : cipher.newDataKey().invoke(k -> c.dataKeyId = k.id());
+            Uni<DataKey> key = c.consentLapsed(now)
+                    ? cipher.dataKey(null)
+                    : c.dataKeyId != null
+                            ? cipher.dataKey(c.dataKeyId)
+                            : cipher.newDataKey().invoke(k -> c.dataKeyId = k.id());
             return key.chain(k -> {
                 if (!k.destroyed()) {
                     c.summaryCt = k.encrypt(CaseFile.TABLE, c.id, "summary", in.summary());

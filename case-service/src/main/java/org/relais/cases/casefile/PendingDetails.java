@@ -8,13 +8,12 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
-import org.eclipse.microprofile.rest.client.inject.RestClient;
-import org.relais.blocks.crypto.FieldCipher;
-import org.relais.blocks.time.RelaisClock;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.relais.blocks.crypto.FieldCipher;
+import org.relais.blocks.time.RelaisClock;
 
 /**
  * The survivor details of the cases opened from a referral (API guide section 5.1): read from the referral-service
@@ -29,14 +28,17 @@ public class PendingDetails {
     private final CaseHistory history;
     private final RelaisClock clock;
 
-    public PendingDetails(@RestClient ReferralDetailsClient referrals, FieldCipher cipher, CaseHistory history, RelaisClock clock) {
+    public PendingDetails(
+            @RestClient ReferralDetailsClient referrals, FieldCipher cipher, CaseHistory history, RelaisClock clock) {
         this.referrals = referrals;
         this.cipher = cipher;
         this.history = history;
         this.clock = clock;
     }
 
-    @Scheduled(every = "${relais.cases.details-retry-every:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${relais.cases.details-retry-every:5s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void fetchPendingDetails() {
         List<CaseFile> pending;
@@ -49,10 +51,13 @@ public class PendingDetails {
         }
         for (CaseFile c : pending) {
             try {
-                VertxContextSupport.subscribeAndAwait(() -> referrals.referral(c.referralId)
+                VertxContextSupport.subscribeAndAwait(() -> referrals
+                        .referral(c.referralId)
                         .chain(referral -> Panache.withTransaction(() -> complete(c.id, referral))));
             } catch (Throwable e) {
-                Log.infof("details of case %s still pending: %s", c.reference, e.getClass().getSimpleName());
+                Log.infof(
+                        "details of case %s still pending: %s",
+                        c.reference, e.getClass().getSimpleName());
                 return; // the referral-service is away: try again at the next round
             }
         }
@@ -60,24 +65,28 @@ public class PendingDetails {
 
     /** Inside a transaction: the referral's details land in the case, if it still waits for them. */
     Uni<Void> complete(UUID caseId, JsonNode referral) {
-        return CaseFile.<CaseFile>findById(caseId, LockModeType.PESSIMISTIC_WRITE).chain(c -> {
-            if (c == null || !c.detailsPending) {
-                return Uni.createFrom().voidItem();
-            }
-            JsonNode consent = referral.get("consent");
-            Instant expiresAt = consent != null && !consent.isNull() && consent.hasNonNull("expiresAt")
-                    ? Instant.parse(consent.get("expiresAt").asText()) : null;
-            JsonNode subject = referral.get("subject");
-            boolean survivorData = !(referral.hasNonNull("dataErasedAt") || subject == null || subject.isNull());
-            CaseChange change = c.receiveDetails(referral.path("consent").toString(), expiresAt, survivorData, clock.now());
-            if (!survivorData) {
-                return history.record(c, change, CaseHistory.SERVICE);
-            }
-            return cipher.newDataKey().chain(key -> {
-                c.dataKeyId = key.id();
-                c.subjectCt = key.encrypt(CaseFile.TABLE, c.id, "subject", subject.toString());
-                return history.record(c, change, CaseHistory.SERVICE);
-            });
-        });
+        return CaseFile.<CaseFile>findById(caseId, LockModeType.PESSIMISTIC_WRITE)
+                .chain(c -> {
+                    if (c == null || !c.detailsPending) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    JsonNode consent = referral.get("consent");
+                    Instant expiresAt = consent != null && !consent.isNull() && consent.hasNonNull("expiresAt")
+                            ? Instant.parse(consent.get("expiresAt").asText())
+                            : null;
+                    JsonNode subject = referral.get("subject");
+                    boolean survivorData =
+                            !(referral.hasNonNull("dataErasedAt") || subject == null || subject.isNull());
+                    CaseChange change =
+                            c.receiveDetails(referral.path("consent").toString(), expiresAt, survivorData, clock.now());
+                    if (!survivorData) {
+                        return history.record(c, change, CaseHistory.SERVICE);
+                    }
+                    return cipher.newDataKey().chain(key -> {
+                        c.dataKeyId = key.id();
+                        c.subjectCt = key.encrypt(CaseFile.TABLE, c.id, "subject", subject.toString());
+                        return history.record(c, change, CaseHistory.SERVICE);
+                    });
+                });
     }
 }

@@ -7,10 +7,9 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import org.relais.cases.risk.RiskLevel;
-
 import java.time.Instant;
 import java.util.UUID;
+import org.relais.cases.risk.RiskLevel;
 
 /** Every assessment is kept; answers are coded (true/false/unknown), not survivor data. */
 @Entity
@@ -18,17 +17,24 @@ import java.util.UUID;
 public class RiskAssessment extends PanacheEntityBase {
     @Id
     public UUID id;
+
     @Column(name = "case_id")
     public UUID caseId;
+
     public String answers;
+
     @Enumerated(EnumType.STRING)
     @Column(name = "professional_judgement")
     public RiskLevel professionalJudgement;
+
     public int score;
+
     @Enumerated(EnumType.STRING)
     public RiskLevel level;
+
     @Column(name = "assessed_at")
     public Instant assessedAt;
+
     @Column(name = "assessed_by")
     public String assessedBy;
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
-
 import java.util.List;
 
 /** A case's services as its {@code services} column keeps them: a JSON array of their codes. */
@@ -26,7 +25,7 @@ public class ServicesColumn implements AttributeConverter<List<String>, String> 
     @Override
     public List<String> convertToEntityAttribute(String column) {
         try {
-            return column == null ? null : JSON.readValue(column, new TypeReference<List<String>>() { });
+            return column == null ? null : JSON.readValue(column, new TypeReference<List<String>>() {});
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("the services column is not a JSON array", e);
         }

@@ -5,7 +5,6 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-
 import java.time.Instant;
 import java.util.UUID;
 
@@ -15,11 +14,15 @@ import java.util.UUID;
 public class TimelineEntry extends PanacheEntityBase {
     @Id
     public UUID id;
+
     @Column(name = "case_id")
     public UUID caseId;
+
     public Instant at;
     public String type;
+
     @Column(name = "by_user")
     public String byUser;
+
     public String detail;
 }

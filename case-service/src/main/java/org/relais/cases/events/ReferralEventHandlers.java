@@ -4,16 +4,15 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.inbox.EventConsumers;
 import org.relais.cases.casefile.CaseErasure;
 import org.relais.cases.casefile.CaseOpening;
 import org.relais.cases.casefile.Priority;
-
-import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 
 /**
  * The referral events the case-service follows (topic {@code relais.referrals}, consumer group {@code referral-events}):
@@ -36,7 +35,10 @@ public class ReferralEventHandlers {
     }
 
     void start(@Observes StartupEvent event) {
-        consumers.start(CONSUMER, List.of(ReferralEvents.TOPIC), Set.of(ReferralEvents.ACCEPTED, ReferralEvents.CONSENT_WITHDRAWN),
+        consumers.start(
+                CONSUMER,
+                List.of(ReferralEvents.TOPIC),
+                Set.of(ReferralEvents.ACCEPTED, ReferralEvents.CONSENT_WITHDRAWN),
                 this::handle);
     }
 
@@ -56,11 +58,18 @@ public class ReferralEventHandlers {
         }
         UUID referralId = referral.referralId() != null ? referral.referralId() : UUID.fromString(event.subject());
         Priority priority = referral.priority() == null ? Priority.ROUTINE : Priority.valueOf(referral.priority());
-        return opening.fromReferral(referralId, referral.receivingAgencyId(), referral.survivorId(), priority, referral.services(),
-                referral.assignee(), event.agencyid());
+        return opening.fromReferral(
+                referralId,
+                referral.receivingAgencyId(),
+                referral.survivorId(),
+                priority,
+                referral.services(),
+                referral.assignee(),
+                event.agencyid());
     }
 
     private Uni<Void> consentWithdrawn(CloudEvent event) {
-        return erasure.eraseForReferral(UUID.fromString(event.subject()), ReferralEvents.data(event).reasonCode());
+        return erasure.eraseForReferral(
+                UUID.fromString(event.subject()), ReferralEvents.data(event).reasonCode());
     }
 }

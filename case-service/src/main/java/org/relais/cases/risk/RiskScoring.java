@@ -8,11 +8,9 @@ import java.util.Map;
  */
 public final class RiskScoring {
 
-    public record Result(int score, RiskLevel level) {
-    }
+    public record Result(int score, RiskLevel level) {}
 
-    private RiskScoring() {
-    }
+    private RiskScoring() {}
 
     public static Result score(Map<String, Boolean> answers, RiskLevel judgement) {
         int score = (int) answers.values().stream().filter(Boolean.TRUE::equals).count();

@@ -1,7 +1,19 @@
 package org.relais.cases.casefile;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.EventData;
@@ -9,19 +21,6 @@ import org.relais.blocks.events.Uuids;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.cases.risk.RiskLevel;
 import org.relais.cases.risk.RiskScoring;
-
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The case's state machine: every (state, change) pair, its answer written out literally from API guide section 5
@@ -49,8 +48,14 @@ class CaseTransitionsTest {
 
     private static CaseFile fromReferral() {
         CaseFile c = new CaseFile();
-        c.openFromReferral(REFERRAL, "ngo-casa-ecoute", SURVIVOR, Priority.URGENT, List.of("PSYCHOSOCIAL_SUPPORT"),
-                "ngo-caseworker", EARLIER);
+        c.openFromReferral(
+                REFERRAL,
+                "ngo-casa-ecoute",
+                SURVIVOR,
+                Priority.URGENT,
+                List.of("PSYCHOSOCIAL_SUPPORT"),
+                "ngo-caseworker",
+                EARLIER);
         c.reference = "CASE-2026-000001";
         return c;
     }
@@ -65,8 +70,15 @@ class CaseTransitionsTest {
             }
             case "OPEN_CONSENT_EXPIRED" -> {
                 c = new CaseFile();
-                c.openWalkIn("ngo-casa-ecoute", SURVIVOR, Priority.ROUTINE, List.of("SHELTER"), "ngo-caseworker",
-                        "{\"granted\":true}", NOW.minusSeconds(1), EARLIER);
+                c.openWalkIn(
+                        "ngo-casa-ecoute",
+                        SURVIVOR,
+                        Priority.ROUTINE,
+                        List.of("SHELTER"),
+                        "ngo-caseworker",
+                        "{\"granted\":true}",
+                        NOW.minusSeconds(1),
+                        EARLIER);
                 c.reference = "CASE-2026-000002";
             }
             case "OPEN_ERASED" -> {
@@ -106,7 +118,9 @@ class CaseTransitionsTest {
     private static int attempt(CaseFile c, String change) {
         try {
             switch (change) {
-                case "open" -> c.openWalkIn("ngo-casa-ecoute", SURVIVOR, Priority.ROUTINE, List.of("SHELTER"), null, "{}", null, NOW);
+                case "open" ->
+                    c.openWalkIn(
+                            "ngo-casa-ecoute", SURVIVOR, Priority.ROUTINE, List.of("SHELTER"), null, "{}", null, NOW);
                 case "receive-details" -> c.receiveDetails("{}", null, true, NOW);
                 case "assign" -> c.assign("ngo-supervisor", NOW);
                 case "assess" -> c.assess(Uuids.v7(), new RiskScoring.Result(3, RiskLevel.STANDARD), NOW);
@@ -124,8 +138,18 @@ class CaseTransitionsTest {
 
     /** What a refused change must leave as it was. */
     private static List<Object> state(CaseFile c) {
-        return java.util.Arrays.asList(c.id, c.status, c.assignee, c.riskLevel, c.priority, c.outcome, c.closedAt, c.dataErasedAt,
-                c.detailsPending, c.consent, c.updatedAt);
+        return java.util.Arrays.asList(
+                c.id,
+                c.status,
+                c.assignee,
+                c.riskLevel,
+                c.priority,
+                c.outcome,
+                c.closedAt,
+                c.dataErasedAt,
+                c.detailsPending,
+                c.consent,
+                c.updatedAt);
     }
 
     @Test
@@ -161,8 +185,8 @@ class CaseTransitionsTest {
     @Test
     void openingFromAReferralWaitsForItsDetails() {
         CaseFile c = new CaseFile();
-        CaseChange change = c.openFromReferral(REFERRAL, "ngo-casa-ecoute", SURVIVOR, Priority.URGENT,
-                List.of("PSYCHOSOCIAL_SUPPORT"), null, NOW);
+        CaseChange change = c.openFromReferral(
+                REFERRAL, "ngo-casa-ecoute", SURVIVOR, Priority.URGENT, List.of("PSYCHOSOCIAL_SUPPORT"), null, NOW);
         assertNull(change.from());
         assertEquals(CaseStatus.OPEN, change.to());
         assertEquals(CaseEvents.OPENED, change.event());
@@ -183,8 +207,15 @@ class CaseTransitionsTest {
     @Test
     void aWalkInHasNoReferralAndKeepsItsConsent() {
         CaseFile c = new CaseFile();
-        CaseChange change = c.openWalkIn("ngo-casa-ecoute", SURVIVOR, Priority.ROUTINE, List.of("SHELTER"), null,
-                "{\"granted\":true}", NOW.plusSeconds(60), NOW);
+        CaseChange change = c.openWalkIn(
+                "ngo-casa-ecoute",
+                SURVIVOR,
+                Priority.ROUTINE,
+                List.of("SHELTER"),
+                null,
+                "{\"granted\":true}",
+                NOW.plusSeconds(60),
+                NOW);
         assertEquals(Map.of("walkIn", true), change.changed());
         assertFalse(c.detailsPending);
         assertEquals(List.of(c.id.toString()), c.relatedIds());
@@ -195,18 +226,32 @@ class CaseTransitionsTest {
     @Test
     void enteringHighRiskRaisesThePriorityAndTheAlarmOnce() {
         CaseFile c = inState("OPEN");
-        assertEquals(1, c.assess(Uuids.v7(), new RiskScoring.Result(9, RiskLevel.STANDARD), NOW).size());
+        assertEquals(
+                1,
+                c.assess(Uuids.v7(), new RiskScoring.Result(9, RiskLevel.STANDARD), NOW)
+                        .size());
 
         List<CaseChange> high = c.assess(Uuids.v7(), new RiskScoring.Result(14, RiskLevel.HIGH), NOW);
-        assertEquals(List.of(CaseEvents.RISK_ASSESSED, CaseEvents.HIGH_RISK), high.stream().map(CaseChange::event).toList());
-        assertEquals(Map.of("priority", "EMERGENCY", "from", "URGENT"), high.get(1).changed());
+        assertEquals(
+                List.of(CaseEvents.RISK_ASSESSED, CaseEvents.HIGH_RISK),
+                high.stream().map(CaseChange::event).toList());
+        assertEquals(
+                Map.of("priority", "EMERGENCY", "from", "URGENT"), high.get(1).changed());
         assertEquals(Priority.EMERGENCY, c.priority);
         assertEquals(RiskLevel.HIGH, c.riskLevel);
 
-        assertEquals(1, c.assess(Uuids.v7(), new RiskScoring.Result(14, RiskLevel.HIGH), NOW).size(), "still HIGH: no alarm");
+        assertEquals(
+                1,
+                c.assess(Uuids.v7(), new RiskScoring.Result(14, RiskLevel.HIGH), NOW)
+                        .size(),
+                "still HIGH: no alarm");
         c.assess(Uuids.v7(), new RiskScoring.Result(10, RiskLevel.MEDIUM), NOW);
         assertEquals(Priority.EMERGENCY, c.priority, "never lowered automatically");
-        assertEquals(1, c.assess(Uuids.v7(), new RiskScoring.Result(20, RiskLevel.HIGH), NOW).size(), "the alarm is raised once");
+        assertEquals(
+                1,
+                c.assess(Uuids.v7(), new RiskScoring.Result(20, RiskLevel.HIGH), NOW)
+                        .size(),
+                "the alarm is raised once");
     }
 
     @Test
@@ -217,11 +262,23 @@ class CaseTransitionsTest {
         assertEquals(Map.of("actionId", a.id.toString()), done.changed());
         assertEquals(NOW, a.completedAt);
         assertEquals("ngo-caseworker", a.completedBy);
-        assertEquals(409, assertThrows(ProblemException.class, () -> c.completeAction(a, "x", NOW)).problem().status);
+        assertEquals(
+                409,
+                assertThrows(ProblemException.class, () -> c.completeAction(a, "x", NOW))
+                        .problem()
+                        .status);
         CaseAction elsewhere = newAction();
         elsewhere.caseId = Uuids.v7();
-        assertEquals(404, assertThrows(ProblemException.class, () -> c.completeAction(elsewhere, "x", NOW)).problem().status);
-        assertEquals(404, assertThrows(ProblemException.class, () -> c.completeAction(null, "x", NOW)).problem().status);
+        assertEquals(
+                404,
+                assertThrows(ProblemException.class, () -> c.completeAction(elsewhere, "x", NOW))
+                        .problem()
+                        .status);
+        assertEquals(
+                404,
+                assertThrows(ProblemException.class, () -> c.completeAction(null, "x", NOW))
+                        .problem()
+                        .status);
     }
 
     @Test
@@ -249,29 +306,42 @@ class CaseTransitionsTest {
         String state = """
                 "caseId": "%s", "reference": "CASE-2026-000001", "owningAgencyId": "ngo-casa-ecoute", "referralId": "%s",
                 "survivorId": "%s", "services": ["PSYCHOSOCIAL_SUPPORT"]""".formatted(c.id, REFERRAL, SURVIVOR);
-        assertEvent("{" + state + ", \"status\": \"OPEN\", \"priority\": \"URGENT\", \"assignee\": \"ngo-supervisor\"}",
-                c, c.assign("ngo-supervisor", NOW));
+        assertEvent(
+                "{" + state + ", \"status\": \"OPEN\", \"priority\": \"URGENT\", \"assignee\": \"ngo-supervisor\"}",
+                c,
+                c.assign("ngo-supervisor", NOW));
         UUID assessment = UUID.fromString("0192f0c4-0000-7000-8000-000000000003");
         List<CaseChange> high = c.assess(assessment, new RiskScoring.Result(15, RiskLevel.HIGH), NOW);
         // both events are written once the assessment is done: the risk-assessed one already shows the raised priority
-        String assessed = state + ", \"status\": \"OPEN\", \"priority\": \"EMERGENCY\", \"assignee\": \"ngo-supervisor\","
-                + " \"riskLevel\": \"HIGH\"";
-        assertEvent("{" + assessed + ", \"score\": 15, \"level\": \"HIGH\", \"assessmentId\": \"" + assessment + "\"}", c, high.get(0));
+        String assessed =
+                state + ", \"status\": \"OPEN\", \"priority\": \"EMERGENCY\", \"assignee\": \"ngo-supervisor\","
+                        + " \"riskLevel\": \"HIGH\"";
+        assertEvent(
+                "{" + assessed + ", \"score\": 15, \"level\": \"HIGH\", \"assessmentId\": \"" + assessment + "\"}",
+                c,
+                high.get(0));
         assertEvent("{" + assessed + ", \"level\": \"HIGH\"}", c, high.get(1));
         CaseAction a = newAction();
-        assertEvent("{" + assessed + ", \"actionId\": \"" + a.id + "\", \"type\": \"FOLLOW_UP_CALL\", \"dueAt\": \"2026-12-01T09:00:00Z\"}",
-                c, c.addAction(a, NOW));
+        assertEvent(
+                "{" + assessed + ", \"actionId\": \"" + a.id
+                        + "\", \"type\": \"FOLLOW_UP_CALL\", \"dueAt\": \"2026-12-01T09:00:00Z\"}",
+                c,
+                c.addAction(a, NOW));
         CaseAction b = newAction();
-        assertEquals(Map.of("actionId", b.id.toString(), "type", "FOLLOW_UP_CALL", "dueAt", "2026-12-01T09:00:00Z"),
+        assertEquals(
+                Map.of("actionId", b.id.toString(), "type", "FOLLOW_UP_CALL", "dueAt", "2026-12-01T09:00:00Z"),
                 c.addAction(b, NOW).changed());
-        assertEvent("{" + assessed + ", \"actionId\": \"" + a.id + "\"}", c, c.completeAction(a, "ngo-caseworker", NOW));
-        String closed = state + ", \"status\": \"CLOSED\", \"priority\": \"EMERGENCY\", \"assignee\": \"ngo-supervisor\","
-                + " \"riskLevel\": \"HIGH\"";
+        assertEvent(
+                "{" + assessed + ", \"actionId\": \"" + a.id + "\"}", c, c.completeAction(a, "ngo-caseworker", NOW));
+        String closed =
+                state + ", \"status\": \"CLOSED\", \"priority\": \"EMERGENCY\", \"assignee\": \"ngo-supervisor\","
+                        + " \"riskLevel\": \"HIGH\"";
         assertEvent("{" + closed + ", \"outcome\": \"TRANSFERRED\"}", c, c.close("TRANSFERRED", NOW));
         assertEvent("{" + closed + ", \"reason\": \"consent-withdrawn\"}", c, c.erase("consent-withdrawn", NOW));
 
         CaseFile walkIn = new CaseFile();
-        CaseChange opened = walkIn.openWalkIn("ngo-casa-ecoute", SURVIVOR, Priority.ROUTINE, List.of("SHELTER"), null, "{}", null, NOW);
+        CaseChange opened = walkIn.openWalkIn(
+                "ngo-casa-ecoute", SURVIVOR, Priority.ROUTINE, List.of("SHELTER"), null, "{}", null, NOW);
         walkIn.reference = "CASE-2026-000009";
         assertEvent("""
                 {"caseId": "%s", "reference": "CASE-2026-000009", "owningAgencyId": "ngo-casa-ecoute", "survivorId": "%s",

@@ -2,7 +2,6 @@ package org.relais.cases.casefile;
 
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -43,8 +42,10 @@ public class ReferralServiceStub implements QuarkusTestResourceLifecycleManager 
                 body = "{}".getBytes(StandardCharsets.UTF_8);
             } else if (path.equals("/token")) {
                 status = 200;
-                body = "{\"access_token\":\"stub-token\",\"token_type\":\"Bearer\",\"expires_in\":300}".getBytes(StandardCharsets.UTF_8);
-            } else if (path.startsWith("/api/v1/referrals/") && REFERRALS.containsKey(path.substring(18))
+                body = "{\"access_token\":\"stub-token\",\"token_type\":\"Bearer\",\"expires_in\":300}"
+                        .getBytes(StandardCharsets.UTF_8);
+            } else if (path.startsWith("/api/v1/referrals/")
+                    && REFERRALS.containsKey(path.substring(18))
                     && "Bearer stub-token".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
                 status = 200;
                 body = REFERRALS.get(path.substring(18)).getBytes(StandardCharsets.UTF_8);
@@ -59,12 +60,19 @@ public class ReferralServiceStub implements QuarkusTestResourceLifecycleManager 
         });
         server.start();
         String url = "http://127.0.0.1:" + server.getAddress().getPort();
-        return Map.of("relais.cases.referral-url", url,
-                "relais.directory.keycloak-url", url,
-                "quarkus.oidc-client.auth-server-url", url,
-                "quarkus.oidc-client.discovery-enabled", "false",
-                "quarkus.oidc-client.token-path", "/token",
-                "quarkus.oidc-client.credentials.secret", "stub-secret");
+        return Map.of(
+                "relais.cases.referral-url",
+                url,
+                "relais.directory.keycloak-url",
+                url,
+                "quarkus.oidc-client.auth-server-url",
+                url,
+                "quarkus.oidc-client.discovery-enabled",
+                "false",
+                "quarkus.oidc-client.token-path",
+                "/token",
+                "quarkus.oidc-client.credentials.secret",
+                "stub-secret");
     }
 
     @Override

@@ -1,15 +1,14 @@
 package org.relais.cases.risk;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class RiskScoringTest {
 
@@ -38,10 +37,17 @@ class RiskScoringTest {
 
     @Test
     void judgementRaisesButNeverLowers() {
-        assertEquals(RiskLevel.HIGH, RiskScoring.score(answers(3, 0), RiskLevel.HIGH).level());
-        assertEquals(RiskLevel.MEDIUM, RiskScoring.score(answers(3, 0), RiskLevel.MEDIUM).level());
-        assertEquals(RiskLevel.HIGH, RiskScoring.score(answers(15, 0), RiskLevel.STANDARD).level());
-        assertEquals(RiskLevel.MEDIUM, RiskScoring.score(answers(11, 0), RiskLevel.STANDARD).level());
+        assertEquals(
+                RiskLevel.HIGH, RiskScoring.score(answers(3, 0), RiskLevel.HIGH).level());
+        assertEquals(
+                RiskLevel.MEDIUM,
+                RiskScoring.score(answers(3, 0), RiskLevel.MEDIUM).level());
+        assertEquals(
+                RiskLevel.HIGH,
+                RiskScoring.score(answers(15, 0), RiskLevel.STANDARD).level());
+        assertEquals(
+                RiskLevel.MEDIUM,
+                RiskScoring.score(answers(11, 0), RiskLevel.STANDARD).level());
         assertEquals(3, RiskScoring.score(answers(3, 0), RiskLevel.HIGH).score(), "the score stays the count");
     }
 

@@ -1,7 +1,6 @@
 package org.relais.launcher;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -17,8 +16,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class LocalPostgres {
 
-    private LocalPostgres() {
-    }
+    private LocalPostgres() {}
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
@@ -34,7 +32,8 @@ public final class LocalPostgres {
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "200")
                 .start();
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = pg.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
             for (int i = 2; i < args.length; i++) {
                 String db = args[i];
                 if (!db.matches("[a-z_][a-z0-9_]*")) {

@@ -7,12 +7,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.relais.blocks.audit.AuditAnchor;
-import org.relais.blocks.events.Topics;
-import org.relais.blocks.kafka.RelaisKafka;
-import org.relais.blocks.kafka.TopicFollower;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,6 +14,11 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.Map;
 import java.util.TreeMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.audit.AuditAnchor;
+import org.relais.blocks.events.Topics;
+import org.relais.blocks.kafka.RelaisKafka;
+import org.relais.blocks.kafka.TopicFollower;
 
 /**
  * Keeps every chain head the services publish on {@code relais.audit-anchors} in the gateway's own
@@ -37,8 +36,11 @@ public class AnchorKeeper {
 
     private final String self;
 
-    public AnchorKeeper(RelaisKafka kafka, AgroalDataSource dataSource, ObjectMapper mapper,
-                        @ConfigProperty(name = "quarkus.application.name") String self) {
+    public AnchorKeeper(
+            RelaisKafka kafka,
+            AgroalDataSource dataSource,
+            ObjectMapper mapper,
+            @ConfigProperty(name = "quarkus.application.name") String self) {
         this.self = self;
         this.kafka = kafka;
         this.dataSource = dataSource;
@@ -46,7 +48,7 @@ public class AnchorKeeper {
     }
 
     void start(@Observes StartupEvent event) {
-        follower = TopicFollower.start(kafka, Topics.AUDIT_ANCHORS, r -> keep(r.value()), () -> { });
+        follower = TopicFollower.start(kafka, Topics.AUDIT_ANCHORS, r -> keep(r.value()), () -> {});
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -59,8 +61,9 @@ public class AnchorKeeper {
         if (json == null) {
             return;
         }
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "insert into audit_anchors (service, seq, hash, at) values (?, ?, ?, ?) on conflict do nothing")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "insert into audit_anchors (service, seq, hash, at) values (?, ?, ?, ?) on conflict do nothing")) {
             AuditAnchor a = mapper.readValue(json, AuditAnchor.class);
             if (self.equals(a.service())) {
                 return;
@@ -78,8 +81,9 @@ public class AnchorKeeper {
     /** Up to {@code limit} anchored heads of a service after {@code afterSeq}, in seq order. */
     public Map<Long, String> anchorsAfter(String service, long afterSeq, int limit) throws SQLException {
         Map<Long, String> out = new TreeMap<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select seq, hash from audit_anchors where service = ? and seq > ? order by seq limit ?")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "select seq, hash from audit_anchors where service = ? and seq > ? order by seq limit ?")) {
             ps.setString(1, service);
             ps.setLong(2, afterSeq);
             ps.setInt(3, limit);

@@ -11,6 +11,17 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.net.URI;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -31,18 +42,6 @@ import org.relais.blocks.security.Permission;
 import org.relais.blocks.security.PermissionPolicy;
 import org.relais.gateway.routing.GatewayConfig;
 
-import java.net.URI;
-import java.sql.SQLException;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.UUID;
-import java.util.function.Supplier;
-
 /**
  * The audit trail and its verification across every service (API guide section 7): the gateway asks each
  * service for its sealed entries with its own {@code internal} client ({@link ServiceAuditApi}), merges them
@@ -59,30 +58,36 @@ import java.util.function.Supplier;
 public class AuditResource {
 
     /** {@code answered}: whether the service answered for this page. */
-    public record ServiceStatus(String service, boolean answered) {
-    }
+    public record ServiceStatus(String service, boolean answered) {}
 
     /**
      * {@code complete} is false when a service did not answer, for this page or an earlier one of the same
      * walk (its entries may then be missing or come out of time order); {@code nextCursor} is absent once
      * every service that answered has handed out all it holds.
      */
-    public record Trail(List<AuditEntry> items, String nextCursor, boolean complete, List<ServiceStatus> services) {
-    }
+    public record Trail(List<AuditEntry> items, String nextCursor, boolean complete, List<ServiceStatus> services) {}
 
     /**
      * {@code verifiedFrom}: the anchored entry this verification walked on from (0: genesis);
      * {@code recomputed}: how many entries it recomputed.
      */
-    public record ServiceVerdict(String service, long entries, String head, long sealedUpTo, boolean valid, Long firstBrokenSeq,
-                                 String reason, long unsealed, long verifiedFrom, long recomputed) {
-    }
+    public record ServiceVerdict(
+            String service,
+            long entries,
+            String head,
+            long sealedUpTo,
+            boolean valid,
+            Long firstBrokenSeq,
+            String reason,
+            long unsealed,
+            long verifiedFrom,
+            long recomputed) {}
 
-    public record Verdict(boolean valid, List<ServiceVerdict> services) {
-    }
+    public record Verdict(boolean valid, List<ServiceVerdict> services) {}
 
     /** Anchors sent to a service per verification call: each call walks the stretch up to the last of them. */
     private static final int ANCHORS_PER_CALL = 200;
+
     private static final String GATEWAY = "gateway";
     private static final String CASE_SERVICE = "case-service";
 
@@ -97,9 +102,17 @@ public class AuditResource {
     private final RelaisKafka kafka;
     private final ObjectMapper mapper;
 
-    public AuditResource(GatewayConfig config, Callers callers, PermissionPolicy policy, @RestClient ServiceAuditApi audit,
-                         AnchorKeeper anchors, ObjectMapper mapper, AuditStore store, AuditCheck check, VerifiedMarks marks,
-                         RelaisKafka kafka) {
+    public AuditResource(
+            GatewayConfig config,
+            Callers callers,
+            PermissionPolicy policy,
+            @RestClient ServiceAuditApi audit,
+            AnchorKeeper anchors,
+            ObjectMapper mapper,
+            AuditStore store,
+            AuditCheck check,
+            VerifiedMarks marks,
+            RelaisKafka kafka) {
         this.store = store;
         this.check = check;
         this.marks = marks;
@@ -119,15 +132,23 @@ public class AuditResource {
     @Path("/trail")
     @Blocking
     @Authenticated
-    @Operation(operationId = "auditTrail", summary = "Every event and read of survivor data about a referral or a case, in time order",
-            description = "A trail by caseId also holds the entries of the referral the case was opened from, those from before "
-                    + "the case existed included. Pages follow nextCursor until it is absent; complete is false when a service "
-                    + "did not answer.")
+    @Operation(
+            operationId = "auditTrail",
+            summary = "Every event and read of survivor data about a referral or a case, in time order",
+            description =
+                    "A trail by caseId also holds the entries of the referral the case was opened from, those from before "
+                            + "the case existed included. Pages follow nextCursor until it is absent; complete is false when a service "
+                            + "did not answer.")
     @APIResponse(responseCode = "200", description = "The merged trail")
-    @APIResponse(responseCode = "503", description = "A service did not answer (ask with partial=true for what is available)")
-    public Trail trail(@QueryParam("referralId") String referralId, @QueryParam("caseId") String caseId,
-                       @QueryParam("cursor") String cursor, @QueryParam("limit") String limit,
-                       @QueryParam("partial") String partial) {
+    @APIResponse(
+            responseCode = "503",
+            description = "A service did not answer (ask with partial=true for what is available)")
+    public Trail trail(
+            @QueryParam("referralId") String referralId,
+            @QueryParam("caseId") String caseId,
+            @QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit,
+            @QueryParam("partial") String partial) {
         CallerContext caller = callers.current();
         boolean all = policy.allows(caller, Permission.AUDIT_READ_ALL);
         if (!all && !policy.allows(caller, Permission.AUDIT_READ_AGENCY)) {
@@ -148,13 +169,21 @@ public class AuditResource {
             at = TrailPager.start(id, caseId != null, CASE_SERVICE, () -> links(id));
         }
         String agencyId = all ? null : caller.agencyId();
-        TrailPager.Page p = TrailPager.page(List.copyOf(services.keySet()), at, page.limit(),
+        TrailPager.Page p = TrailPager.page(
+                List.copyOf(services.keySet()),
+                at,
+                page.limit(),
                 (service, ids, afterSeq, max) -> entries(service, ids, agencyId, afterSeq, max));
         if (p.statuses().stream().anyMatch(st -> !st.answered()) && !"true".equals(partial)) {
             throw ProblemException.unavailable("A service did not answer; ask with partial=true for what is available");
         }
-        return new Trail(List.copyOf(p.items()), p.next() == null ? null : p.next().encode(), p.complete(),
-                p.statuses().stream().map(st -> new ServiceStatus(st.service(), st.answered())).toList());
+        return new Trail(
+                List.copyOf(p.items()),
+                p.next() == null ? null : p.next().encode(),
+                p.complete(),
+                p.statuses().stream()
+                        .map(st -> new ServiceStatus(st.service(), st.answered()))
+                        .toList());
     }
 
     /** The ids the case-service's entries about a case name (the referral it was opened from). */
@@ -172,7 +201,8 @@ public class AuditResource {
         return Optional.of(out);
     }
 
-    private Optional<List<AuditEntry>> entries(String service, List<String> ids, String agencyId, long afterSeq, int limit) {
+    private Optional<List<AuditEntry>> entries(
+            String service, List<String> ids, String agencyId, long afterSeq, int limit) {
         URI base = services.get(service);
         if (base == null) {
             try {
@@ -186,7 +216,7 @@ public class AuditResource {
             return Optional.empty();
         }
         try {
-            return Optional.of(mapper.convertValue(body, new TypeReference<List<AuditEntry>>() { }));
+            return Optional.of(mapper.convertValue(body, new TypeReference<List<AuditEntry>>() {}));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -196,9 +226,12 @@ public class AuditResource {
     @Path("/verify")
     @Blocking
     @Authenticated
-    @Operation(operationId = "auditVerify", summary = "Checks every service's chain against the heads anchored outside it",
-            description = "Each chain is walked on from the newest anchored entry an earlier verification found intact, "
-                    + "in bounded batches; full=true walks every chain from genesis.")
+    @Operation(
+            operationId = "auditVerify",
+            summary = "Checks every service's chain against the heads anchored outside it",
+            description =
+                    "Each chain is walked on from the newest anchored entry an earlier verification found intact, "
+                            + "in bounded batches; full=true walks every chain from genesis.")
     @APIResponse(responseCode = "200", description = "The verdict per service")
     @APIResponse(responseCode = "503", description = "A service did not answer")
     public Verdict verify(@QueryParam("full") String full) throws SQLException {
@@ -209,7 +242,10 @@ public class AuditResource {
         boolean fromGenesis = "true".equals(full);
         List<ServiceVerdict> verdicts = new ArrayList<>();
         for (Map.Entry<String, URI> s : services.entrySet()) {
-            verdicts.add(s.getValue() == null ? verifyOwn(fromGenesis) : verifyService(s.getKey(), s.getValue(), fromGenesis));
+            verdicts.add(
+                    s.getValue() == null
+                            ? verifyOwn(fromGenesis)
+                            : verifyService(s.getKey(), s.getValue(), fromGenesis));
         }
         return new Verdict(verdicts.stream().allMatch(ServiceVerdict::valid), verdicts);
     }
@@ -241,13 +277,16 @@ public class AuditResource {
             JsonNode chain = body.get("chain");
             recomputed += chain.path("entries").asLong();
             boolean valid = chain.path("valid").asBoolean();
-            Long broken = chain.hasNonNull("firstBrokenSeq") ? chain.get("firstBrokenSeq").asLong() : null;
+            Long broken = chain.hasNonNull("firstBrokenSeq")
+                    ? chain.get("firstBrokenSeq").asLong()
+                    : null;
             String reason = chain.path("reason").asText(null);
             TreeMap<Long, String> expected = new TreeMap<>(batch);
             if (from > 0) {
                 expected.put(from, fromHash);
             }
-            for (Map.Entry<Long, String> a : valid ? expected.entrySet() : java.util.Set.<Map.Entry<Long, String>>of()) {
+            for (Map.Entry<Long, String> a :
+                    valid ? expected.entrySet() : java.util.Set.<Map.Entry<Long, String>>of()) {
                 JsonNode stored = body.path("hashesAt").get(Long.toString(a.getKey()));
                 if (stored == null) {
                     valid = false;
@@ -264,8 +303,17 @@ public class AuditResource {
             }
             long sealedUpTo = chain.path("sealedUpTo").asLong();
             if (!valid || toSeq == null) {
-                return new ServiceVerdict(service, sealedUpTo, chain.path("head").asText(), sealedUpTo, valid, broken, reason,
-                        chain.path("unsealed").asLong(), verifiedFrom, recomputed);
+                return new ServiceVerdict(
+                        service,
+                        sealedUpTo,
+                        chain.path("head").asText(),
+                        sealedUpTo,
+                        valid,
+                        broken,
+                        reason,
+                        chain.path("unsealed").asLong(),
+                        verifiedFrom,
+                        recomputed);
             }
             from = toSeq;
             fromHash = batch.get(toSeq);
@@ -281,12 +329,14 @@ public class AuditResource {
     private ServiceVerdict verifyOwn(boolean fromGenesis) throws SQLException {
         Optional<AuditAnchor> latest;
         try {
-            latest = AnchorLookup.latest(kafka, mapper, GATEWAY, Duration.ofSeconds(10)).anchor();
+            latest = AnchorLookup.latest(kafka, mapper, GATEWAY, Duration.ofSeconds(10))
+                    .anchor();
         } catch (RuntimeException e) {
             throw ProblemException.unavailable("The gateway's anchors on Kafka cannot be read");
         }
         Optional<VerifiedMarks.Mark> mark = fromGenesis ? Optional.empty() : marks.get(GATEWAY);
-        if (mark.isPresent() && (latest.isEmpty() || mark.get().seq() > latest.get().seq())) {
+        if (mark.isPresent()
+                && (latest.isEmpty() || mark.get().seq() > latest.get().seq())) {
             mark = Optional.empty(); // a mark no anchor on Kafka vouches for: walk from genesis
         }
         long from = mark.map(VerifiedMarks.Mark::seq).orElse(0L);
@@ -307,10 +357,21 @@ public class AuditResource {
         }
         var chain = data.chain();
         if (chain.valid() && latest.isPresent()) {
-            marks.put(GATEWAY, new VerifiedMarks.Mark(latest.get().seq(), latest.get().hash()));
+            marks.put(
+                    GATEWAY,
+                    new VerifiedMarks.Mark(latest.get().seq(), latest.get().hash()));
         }
-        return new ServiceVerdict(GATEWAY, chain.sealedUpTo(), chain.head(), chain.sealedUpTo(), chain.valid(), chain.firstBrokenSeq(),
-                chain.reason(), chain.unsealed(), from, chain.entries());
+        return new ServiceVerdict(
+                GATEWAY,
+                chain.sealedUpTo(),
+                chain.head(),
+                chain.sealedUpTo(),
+                chain.valid(),
+                chain.firstBrokenSeq(),
+                chain.reason(),
+                chain.unsealed(),
+                from,
+                chain.entries());
     }
 
     /**

@@ -6,9 +6,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.relais.blocks.audit.AuditLog;
-
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +15,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.audit.AuditLog;
 
 /**
  * Every request the gateway refuses (no valid token, or a permission the caller's role or agency does
@@ -31,8 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class DenialAudit {
 
-    public record Denial(String reason, String agencyId, String actor, String entityId, Instant at) {
-    }
+    public record Denial(String reason, String agencyId, String actor, String entityId, Instant at) {}
 
     private final AgroalDataSource dataSource;
     private final AuditLog audit;
@@ -46,9 +44,13 @@ public class DenialAudit {
     private final Thread writer;
     private volatile boolean running = true;
 
-    public DenialAudit(AgroalDataSource dataSource, AuditLog audit, MeterRegistry metrics,
-                       @ConfigProperty(name = "relais.denial-audit.per-minute", defaultValue = "120") int perMinute,
-                       @ConfigProperty(name = "relais.denial-audit.per-caller-per-minute", defaultValue = "10") int perCallerPerMinute) {
+    public DenialAudit(
+            AgroalDataSource dataSource,
+            AuditLog audit,
+            MeterRegistry metrics,
+            @ConfigProperty(name = "relais.denial-audit.per-minute", defaultValue = "120") int perMinute,
+            @ConfigProperty(name = "relais.denial-audit.per-caller-per-minute", defaultValue = "10")
+                    int perCallerPerMinute) {
         this.dataSource = dataSource;
         this.audit = audit;
         this.metrics = metrics;
@@ -64,7 +66,10 @@ public class DenialAudit {
     public void denied(String reason, String agencyId, String actor, String entityId) {
         long now = System.nanoTime();
         String caller = actor == null ? "anonymous" : actor;
-        boolean allowed = take(callerBuckets.computeIfAbsent(caller, k -> new Bucket(perCallerPerMinute, now)), now, perCallerPerMinute)
+        boolean allowed = take(
+                        callerBuckets.computeIfAbsent(caller, k -> new Bucket(perCallerPerMinute, now)),
+                        now,
+                        perCallerPerMinute)
                 && take(globalBucket, now, perMinute)
                 && queue.offer(new Denial(reason, agencyId, actor, entityId, Instant.now()));
         if (!allowed) {
@@ -114,13 +119,29 @@ public class DenialAudit {
                 c.setAutoCommit(false);
                 long left = suppressed.getAndSet(0);
                 if (left > 0) {
-                    audit.record(c, "relais.access.denied.suppressed", d.at(), null, "gateway", Long.toString(left), List.of());
+                    audit.record(
+                            c,
+                            "relais.access.denied.suppressed",
+                            d.at(),
+                            null,
+                            "gateway",
+                            Long.toString(left),
+                            List.of());
                 }
-                audit.record(c, "relais.access.denied." + d.reason(), d.at(), d.agencyId(), d.actor(), d.entityId(), List.of());
+                audit.record(
+                        c,
+                        "relais.access.denied." + d.reason(),
+                        d.at(),
+                        d.agencyId(),
+                        d.actor(),
+                        d.entityId(),
+                        List.of());
                 c.commit();
             } catch (Exception e) {
                 suppressed.incrementAndGet();
-                Log.warnf("a denial was not written to the audit chain: %s", e.getClass().getSimpleName());
+                Log.warnf(
+                        "a denial was not written to the audit chain: %s",
+                        e.getClass().getSimpleName());
             }
         }
     }

@@ -8,11 +8,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
-import org.jboss.resteasy.reactive.RestResponse;
-
 import java.net.URI;
 import java.util.List;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * A service's audit chain ({@code /internal/v1/audit/*}, every service's AuditEndpoint), read with the
@@ -28,8 +27,12 @@ public interface ServiceAuditApi {
 
     @GET
     @Path("/entries")
-    RestResponse<JsonNode> entries(@Url URI service, @QueryParam("afterSeq") long afterSeq, @QueryParam("limit") int limit,
-                                   @QueryParam("relatedId") List<String> relatedIds, @QueryParam("agencyId") String agencyId);
+    RestResponse<JsonNode> entries(
+            @Url URI service,
+            @QueryParam("afterSeq") long afterSeq,
+            @QueryParam("limit") int limit,
+            @QueryParam("relatedId") List<String> relatedIds,
+            @QueryParam("agencyId") String agencyId);
 
     @GET
     @Path("/links")
@@ -37,6 +40,10 @@ public interface ServiceAuditApi {
 
     @GET
     @Path("/verify")
-    RestResponse<JsonNode> verify(@Url URI service, @QueryParam("fromSeq") long fromSeq, @QueryParam("fromHash") String fromHash,
-                                  @QueryParam("toSeq") Long toSeq, @QueryParam("anchorSeq") List<Long> anchorSeqs);
+    RestResponse<JsonNode> verify(
+            @Url URI service,
+            @QueryParam("fromSeq") long fromSeq,
+            @QueryParam("fromHash") String fromHash,
+            @QueryParam("toSeq") Long toSeq,
+            @QueryParam("anchorSeq") List<Long> anchorSeqs);
 }

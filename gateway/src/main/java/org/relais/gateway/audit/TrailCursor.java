@@ -1,13 +1,12 @@
 package org.relais.gateway.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.relais.blocks.problem.ProblemException;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.relais.blocks.problem.ProblemException;
 
 /**
  * Where a walk through an audit trail stands: the record asked for, every id its entries are filed under
@@ -16,8 +15,7 @@ import java.util.Map;
  */
 record TrailCursor(String subject, List<String> ids, Map<String, Position> services) {
 
-    record Position(long lastSeq, boolean missed) {
-    }
+    record Position(long lastSeq, boolean missed) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String VERSION = "t2";
@@ -45,8 +43,12 @@ record TrailCursor(String subject, List<String> ids, Map<String, Position> servi
     static TrailCursor decode(String cursor, String subject) {
         try {
             var doc = JSON.readTree(new String(Base64.getUrlDecoder().decode(cursor.trim()), StandardCharsets.UTF_8));
-            if (!VERSION.equals(doc.path("v").asText()) || !subject.equals(doc.path("of").asText()) || !doc.path("ids").isArray()
-                    || doc.path("ids").size() < 1 || doc.path("ids").size() > 20 || !doc.path("at").isObject()) {
+            if (!VERSION.equals(doc.path("v").asText())
+                    || !subject.equals(doc.path("of").asText())
+                    || !doc.path("ids").isArray()
+                    || doc.path("ids").size() < 1
+                    || doc.path("ids").size() > 20
+                    || !doc.path("at").isObject()) {
                 throw new IllegalArgumentException();
             }
             List<String> ids = new java.util.ArrayList<>();
@@ -58,11 +60,17 @@ record TrailCursor(String subject, List<String> ids, Map<String, Position> servi
             var fields = doc.path("at").fields();
             while (fields.hasNext()) {
                 var f = fields.next();
-                if (!f.getValue().isArray() || f.getValue().size() != 2 || !f.getValue().get(0).canConvertToLong()
+                if (!f.getValue().isArray()
+                        || f.getValue().size() != 2
+                        || !f.getValue().get(0).canConvertToLong()
                         || f.getValue().get(0).asLong() < 0) {
                     throw new IllegalArgumentException();
                 }
-                at.put(f.getKey(), new Position(f.getValue().get(0).asLong(), f.getValue().get(1).asInt() == 1));
+                at.put(
+                        f.getKey(),
+                        new Position(
+                                f.getValue().get(0).asLong(),
+                                f.getValue().get(1).asInt() == 1));
             }
             return new TrailCursor(subject, List.copyOf(ids), at);
         } catch (Exception e) {

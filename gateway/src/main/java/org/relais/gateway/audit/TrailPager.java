@@ -1,7 +1,5 @@
 package org.relais.gateway.audit;
 
-import org.relais.blocks.audit.AuditEntry;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.relais.blocks.audit.AuditEntry;
 
 /**
  * One page of a trail merged from every service's chain. Each service is read after its own last seq,
@@ -24,17 +23,15 @@ final class TrailPager {
         Optional<List<AuditEntry>> after(String service, List<String> ids, long afterSeq, int limit);
     }
 
-    record Status(String service, boolean answered) {
-    }
+    record Status(String service, boolean answered) {}
 
-    record Page(List<AuditEntry> items, TrailCursor next, boolean complete, List<Status> statuses) {
-    }
+    record Page(List<AuditEntry> items, TrailCursor next, boolean complete, List<Status> statuses) {}
 
     private static final Comparator<AuditEntry> TIME_ORDER = Comparator.comparing(AuditEntry::at)
-            .thenComparing(AuditEntry::service).thenComparingLong(AuditEntry::seq);
+            .thenComparing(AuditEntry::service)
+            .thenComparingLong(AuditEntry::seq);
 
-    private TrailPager() {
-    }
+    private TrailPager() {}
 
     /**
      * Where a walk through the trail of {@code id} starts. A case's entries name the referral it was opened
@@ -42,7 +39,11 @@ final class TrailPager {
      * asks for both ({@code links}: the ids the case-service's entries about the case name; empty when it
      * did not answer, which the walk then reports as incomplete).
      */
-    static TrailCursor start(String id, boolean isCase, String linkingService, java.util.function.Supplier<Optional<List<String>>> links) {
+    static TrailCursor start(
+            String id,
+            boolean isCase,
+            String linkingService,
+            java.util.function.Supplier<Optional<List<String>>> links) {
         List<String> ids = new ArrayList<>(List.of(id));
         Map<String, TrailCursor.Position> positions = new LinkedHashMap<>();
         if (isCase) {
@@ -50,7 +51,10 @@ final class TrailPager {
             if (linked.isEmpty()) {
                 positions.put(linkingService, new TrailCursor.Position(0, true));
             } else {
-                linked.get().stream().filter(l -> l != null && !ids.contains(l)).limit(19).forEach(ids::add);
+                linked.get().stream()
+                        .filter(l -> l != null && !ids.contains(l))
+                        .limit(19)
+                        .forEach(ids::add);
             }
         }
         return new TrailCursor(id, List.copyOf(ids), positions);
@@ -70,8 +74,10 @@ final class TrailPager {
             complete &= !missed;
             positions.put(service, new TrailCursor.Position(at.lastSeq(), missed));
             // a service is asked for what follows its position; whatever else it sends is not this page's
-            List<AuditEntry> fresh = answer.orElse(List.of()).stream().filter(e -> e.seq() > at.lastSeq())
-                    .sorted(Comparator.comparingLong(AuditEntry::seq)).toList();
+            List<AuditEntry> fresh = answer.orElse(List.of()).stream()
+                    .filter(e -> e.seq() > at.lastSeq())
+                    .sorted(Comparator.comparingLong(AuditEntry::seq))
+                    .toList();
             buffers.put(service, new ArrayDeque<>(fresh));
             mayHaveMore.put(service, fresh.size() >= limit);
         }
@@ -79,7 +85,12 @@ final class TrailPager {
         while (items.size() < limit) {
             String from = null;
             for (Map.Entry<String, Deque<AuditEntry>> b : buffers.entrySet()) {
-                if (!b.getValue().isEmpty() && (from == null || TIME_ORDER.compare(b.getValue().peekFirst(), buffers.get(from).peekFirst()) < 0)) {
+                if (!b.getValue().isEmpty()
+                        && (from == null
+                                || TIME_ORDER.compare(
+                                                b.getValue().peekFirst(),
+                                                buffers.get(from).peekFirst())
+                                        < 0)) {
                     from = b.getKey();
                 }
             }
@@ -88,9 +99,11 @@ final class TrailPager {
             }
             AuditEntry e = buffers.get(from).pollFirst();
             items.add(e);
-            positions.put(from, new TrailCursor.Position(e.seq(), positions.get(from).missed()));
+            positions.put(
+                    from, new TrailCursor.Position(e.seq(), positions.get(from).missed()));
         }
-        boolean more = buffers.entrySet().stream().anyMatch(b -> !b.getValue().isEmpty() || mayHaveMore.get(b.getKey()));
+        boolean more =
+                buffers.entrySet().stream().anyMatch(b -> !b.getValue().isEmpty() || mayHaveMore.get(b.getKey()));
         TrailCursor next = more ? new TrailCursor(cursor.subject(), cursor.ids(), positions) : null;
         return new Page(items, next, complete, statuses);
     }

@@ -9,11 +9,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.relais.blocks.problem.ProblemException;
-import org.relais.gateway.routing.GatewayConfig;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +20,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.gateway.routing.GatewayConfig;
 
 /**
  * One OpenAPI document for the whole API, as partners call it through the gateway: the three services'
@@ -37,7 +36,8 @@ public class MergedOpenApi {
 
     private final List<URI> sources = new ArrayList<>();
     private final ObjectMapper mapper;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private volatile JsonNode cached;
     private volatile long cachedAt;
 
@@ -51,12 +51,16 @@ public class MergedOpenApi {
     @GET
     @Blocking
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(operationId = "openApi", summary = "The merged OpenAPI document of the whole API",
+    @Operation(
+            operationId = "openApi",
+            summary = "The merged OpenAPI document of the whole API",
             description = "The OpenAPI 3.0.3 document of every operation partners call through the gateway: the "
                     + "referral-service's, the case-service's and the notification-service's, and the gateway's audit trail. "
                     + "Public, so that tools can generate clients from it.")
     @org.eclipse.microprofile.openapi.annotations.security.SecurityRequirements
-    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "The document (OpenAPI 3.0.3)")
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(
+            responseCode = "200",
+            description = "The document (OpenAPI 3.0.3)")
     public JsonNode document(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
         if (cached != null && System.currentTimeMillis() - cachedAt < 60_000) {
             return cached;
@@ -86,9 +90,13 @@ public class MergedOpenApi {
     public static ObjectNode merge(ObjectMapper mapper, List<JsonNode> documents) {
         ObjectNode merged = mapper.createObjectNode();
         merged.put("openapi", "3.0.3");
-        merged.putObject("info").put("title", "Relais API").put("version", "1.0")
-                .put("description", "Coordinated, traceable referrals between agencies that care for survivors of violence. "
-                        + "Every call goes through the gateway with an access token of realm relais (audience relais-api).");
+        merged.putObject("info")
+                .put("title", "Relais API")
+                .put("version", "1.0")
+                .put(
+                        "description",
+                        "Coordinated, traceable referrals between agencies that care for survivors of violence. "
+                                + "Every call goes through the gateway with an access token of realm relais (audience relais-api).");
         merged.putArray("servers").addObject().put("url", "/");
         ObjectNode paths = merged.putObject("paths");
         Map<String, ObjectNode> components = new LinkedHashMap<>();
@@ -121,8 +129,11 @@ public class MergedOpenApi {
             refs(todo.poll(), ref -> {
                 if (ref.startsWith("#/components/") && reached.add(ref)) {
                     String[] parts = ref.substring("#/components/".length()).split("/", 2);
-                    JsonNode target = parts.length < 2 || !components.containsKey(parts[0]) ? null
-                            : components.get(parts[0]).get(parts[1].replace("~1", "/").replace("~0", "~"));
+                    JsonNode target = parts.length < 2 || !components.containsKey(parts[0])
+                            ? null
+                            : components
+                                    .get(parts[0])
+                                    .get(parts[1].replace("~1", "/").replace("~0", "~"));
                     if (target != null) {
                         todo.add(target);
                     }
@@ -133,7 +144,8 @@ public class MergedOpenApi {
         for (String type : COMPONENT_TYPES) {
             ObjectNode kept = mapper.createObjectNode();
             components.get(type).properties().forEach(c -> {
-                if (reached.contains("#/components/" + type + "/" + c.getKey().replace("~", "~0").replace("/", "~1"))) {
+                if (reached.contains("#/components/" + type + "/"
+                        + c.getKey().replace("~", "~0").replace("/", "~1"))) {
                     kept.set(c.getKey(), c.getValue());
                 }
             });
@@ -141,8 +153,11 @@ public class MergedOpenApi {
                 out.set(type, kept);
             }
         }
-        out.putObject("securitySchemes").putObject("bearer")
-                .put("type", "http").put("scheme", "bearer").put("bearerFormat", "JWT");
+        out.putObject("securitySchemes")
+                .putObject("bearer")
+                .put("type", "http")
+                .put("scheme", "bearer")
+                .put("bearerFormat", "JWT");
 
         Set<String> used = new LinkedHashSet<>();
         paths.forEach(item -> item.forEach(op -> op.path("tags").forEach(t -> used.add(t.asText()))));
@@ -158,8 +173,8 @@ public class MergedOpenApi {
         return merged;
     }
 
-    private static final List<String> COMPONENT_TYPES = List.of(
-            "schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks");
+    private static final List<String> COMPONENT_TYPES =
+            List.of("schemas", "responses", "parameters", "examples", "requestBodies", "headers", "links", "callbacks");
 
     /** Every {@code $ref} in a part of a document. */
     private static void refs(JsonNode node, java.util.function.Consumer<String> each) {
@@ -179,8 +194,12 @@ public class MergedOpenApi {
         String why = "";
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/q/openapi?format=json"))
-                        .timeout(Duration.ofSeconds(10)).header("Accept", "application/json").GET().build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(base.resolve("/q/openapi?format=json"))
+                                .timeout(Duration.ofSeconds(10))
+                                .header("Accept", "application/json")
+                                .GET()
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return mapper.readTree(r.body());

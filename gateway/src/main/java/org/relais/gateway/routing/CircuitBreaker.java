@@ -16,7 +16,11 @@ import java.util.function.LongSupplier;
  */
 final class CircuitBreaker {
 
-    enum State { CLOSED, OPEN, HALF_OPEN }
+    enum State {
+        CLOSED,
+        OPEN,
+        HALF_OPEN
+    }
 
     /** A request let through ({@code waitMillis == 0}), and whether it is the half-open circuit's trial; or a refusal. */
     record Admission(long waitMillis, boolean trial) {

@@ -2,7 +2,6 @@ package org.relais.gateway.routing;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 
 /** Where the services are and how long the gateway waits for them. */

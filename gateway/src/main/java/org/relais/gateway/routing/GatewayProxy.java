@@ -21,19 +21,18 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.jwt.JsonWebToken;
-import org.relais.blocks.problem.Problem;
-import org.relais.blocks.problem.ProblemType;
-import org.relais.blocks.problem.RequestCorrelation;
-import org.relais.blocks.security.CallerContext;
-import org.relais.blocks.security.PermissionPolicy;
-
 import java.net.URI;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.relais.blocks.problem.Problem;
+import org.relais.blocks.problem.ProblemType;
+import org.relais.blocks.problem.RequestCorrelation;
+import org.relais.blocks.security.CallerContext;
+import org.relais.blocks.security.PermissionPolicy;
 
 /**
  * The one door: checks the token and the route's permission (with the caller's agency's directory
@@ -49,8 +48,16 @@ import java.util.concurrent.TimeoutException;
 @ApplicationScoped
 public class GatewayProxy {
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host");
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "host");
     private static final Set<String> OWN_PATHS = Set.of("/api/v1/openapi", "/api/v1/docs");
 
     private final GatewayConfig config;
@@ -65,8 +72,14 @@ public class GatewayProxy {
     private final HttpClient streamClient;
     private final StreamLimits streamLimits;
 
-    public GatewayProxy(GatewayConfig config, PermissionPolicy policy, ObjectMapper mapper, MeterRegistry metrics, Vertx vertx,
-                        RateLimiter limiter, org.relais.gateway.audit.DenialAudit denials) {
+    public GatewayProxy(
+            GatewayConfig config,
+            PermissionPolicy policy,
+            ObjectMapper mapper,
+            MeterRegistry metrics,
+            Vertx vertx,
+            RateLimiter limiter,
+            org.relais.gateway.audit.DenialAudit denials) {
         this.config = config;
         this.denials = denials;
         this.limiter = limiter;
@@ -77,24 +90,35 @@ public class GatewayProxy {
         backends.put(RouteTable.Backend.CASE, URI.create(config.caseUrl()));
         backends.put(RouteTable.Backend.NOTIFICATION, URI.create(config.notificationUrl()));
         for (RouteTable.Backend b : RouteTable.Backend.values()) {
-            CircuitBreaker breaker = new CircuitBreaker(config.circuitFailureThreshold(), config.circuitOpenFor(),
-                    System::currentTimeMillis);
+            CircuitBreaker breaker = new CircuitBreaker(
+                    config.circuitFailureThreshold(), config.circuitOpenFor(), System::currentTimeMillis);
             breakers.put(b, breaker);
-            metrics.gauge("relais.gateway.circuit.open", java.util.List.of(io.micrometer.core.instrument.Tag.of("backend",
-                    b.name().toLowerCase(Locale.ROOT))), breaker, cb -> cb.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
-            clients.put(b, vertx.createHttpClient(new HttpClientOptions()
-                            .setKeepAlive(true)
-                            .setKeepAliveTimeout((int) Math.max(1, config.keepAliveTimeout().toSeconds()))
-                            .setConnectTimeout((int) config.connectTimeout().toMillis())
-                            .setDecompressionSupported(false),
-                    new PoolOptions().setHttp1MaxSize(config.poolSize())));
+            metrics.gauge(
+                    "relais.gateway.circuit.open",
+                    java.util.List.of(io.micrometer.core.instrument.Tag.of(
+                            "backend", b.name().toLowerCase(Locale.ROOT))),
+                    breaker,
+                    cb -> cb.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
+            clients.put(
+                    b,
+                    vertx.createHttpClient(
+                            new HttpClientOptions()
+                                    .setKeepAlive(true)
+                                    .setKeepAliveTimeout((int) Math.max(
+                                            1, config.keepAliveTimeout().toSeconds()))
+                                    .setConnectTimeout(
+                                            (int) config.connectTimeout().toMillis())
+                                    .setDecompressionSupported(false),
+                            new PoolOptions().setHttp1MaxSize(config.poolSize())));
         }
         GatewayConfig.Streams streams = config.streams();
         streamLimits = new StreamLimits(streams.perUser(), streams.perAgency(), streams.maxTotal());
         // as large as the streams admitted: an admitted stream never waits for a connection
-        streamClient = vertx.createHttpClient(new HttpClientOptions()
+        streamClient = vertx.createHttpClient(
+                new HttpClientOptions()
                         .setKeepAlive(true)
-                        .setKeepAliveTimeout((int) Math.max(1, config.keepAliveTimeout().toSeconds()))
+                        .setKeepAliveTimeout(
+                                (int) Math.max(1, config.keepAliveTimeout().toSeconds()))
                         .setConnectTimeout((int) config.connectTimeout().toMillis())
                         .setDecompressionSupported(false),
                 new PoolOptions().setHttp1MaxSize(streams.maxTotal()));
@@ -104,7 +128,9 @@ public class GatewayProxy {
     void install(@Observes Router router) {
         // the audit chain every component serves to the gateway is not part of the public door: the gateway reads its
         // own from its database, and nobody outside reads any component's through it
-        router.route("/internal/*").order(-1000).handler(rc -> problem(rc, ProblemType.NOT_FOUND, 404, "No resource at this address"));
+        router.route("/internal/*")
+                .order(-1000)
+                .handler(rc -> problem(rc, ProblemType.NOT_FOUND, 404, "No resource at this address"));
         router.route("/api/v1/*").order(100).handler(this::handle);
     }
 
@@ -114,32 +140,38 @@ public class GatewayProxy {
             rc.next(); // the public API documents
             return;
         }
-        boolean own = path.startsWith("/api/v1/audit"); // the gateway's own endpoints, which check permissions themselves
-        var route = own ? java.util.Optional.<RouteTable.Route>empty() : RouteTable.resolve(rc.request().method(), path);
+        boolean own =
+                path.startsWith("/api/v1/audit"); // the gateway's own endpoints, which check permissions themselves
+        var route = own
+                ? java.util.Optional.<RouteTable.Route>empty()
+                : RouteTable.resolve(rc.request().method(), path);
         if (!own && route.isEmpty()) {
             problem(rc, ProblemType.NOT_FOUND, 404, "No resource at this address");
             return;
         }
         rc.request().pause();
         Uni<SecurityIdentity> deferred = rc.get(QuarkusHttpUser.DEFERRED_IDENTITY_KEY);
-        deferred.subscribe().with(identity -> {
-            if (internalClient(rc, identity)) {
-                return;
-            }
-            if (own) {
-                rc.request().resume();
-                rc.next();
-                return;
-            }
-            authorised(rc, route.get(), identity);
-        }, failure -> {
-            rc.request().resume();
-            if (own) {
-                rc.next(); // the endpoint answers its own 401
-            } else {
-                unauthorized(rc);
-            }
-        });
+        deferred.subscribe()
+                .with(
+                        identity -> {
+                            if (internalClient(rc, identity)) {
+                                return;
+                            }
+                            if (own) {
+                                rc.request().resume();
+                                rc.next();
+                                return;
+                            }
+                            authorised(rc, route.get(), identity);
+                        },
+                        failure -> {
+                            rc.request().resume();
+                            if (own) {
+                                rc.next(); // the endpoint answers its own 401
+                            } else {
+                                unauthorized(rc);
+                            }
+                        });
     }
 
     /**
@@ -156,20 +188,29 @@ public class GatewayProxy {
             caller = CallerContext.from(jwt);
         }
         boolean internal = caller.isInternal()
-                || (caller.clientId() != null && INTERNAL_CLIENTS.matcher(caller.clientId()).matches());
+                || (caller.clientId() != null
+                        && INTERNAL_CLIENTS.matcher(caller.clientId()).matches());
         if (!internal) {
             return false;
         }
-        metrics.counter("relais.gateway.denials", "reason", "internal_client", "permission", "none").increment();
-        denials.denied("internal-client", caller.agencyId(), caller.username() != null ? caller.username() : caller.subject(),
+        metrics.counter("relais.gateway.denials", "reason", "internal_client", "permission", "none")
+                .increment();
+        denials.denied(
+                "internal-client",
+                caller.agencyId(),
+                caller.username() != null ? caller.username() : caller.subject(),
                 recordId(rc.normalizedPath()));
         rc.request().resume();
-        problem(rc, ProblemType.FORBIDDEN, 403,
+        problem(
+                rc,
+                ProblemType.FORBIDDEN,
+                403,
                 "Tokens of the platform's internal service clients are not accepted here; they call the services directly");
         return true;
     }
 
-    private static final java.util.regex.Pattern INTERNAL_CLIENTS = java.util.regex.Pattern.compile("relais-([a-z]+-service|gateway)");
+    private static final java.util.regex.Pattern INTERNAL_CLIENTS =
+            java.util.regex.Pattern.compile("relais-([a-z]+-service|gateway)");
 
     private void authorised(RoutingContext rc, RouteTable.Route route, SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
@@ -180,12 +221,24 @@ public class GatewayProxy {
         CallerContext caller = identity.getAttribute(CallerContext.class.getName());
         PermissionPolicy.Outcome outcome = policy.decide(caller, route.permission());
         if (outcome != PermissionPolicy.Outcome.ALLOWED) {
-            metrics.counter("relais.gateway.denials", "reason", outcome.name().toLowerCase(Locale.ROOT),
-                    "permission", route.permission().code()).increment();
-            denials.denied(outcome.name().toLowerCase(Locale.ROOT).replace('_', '-'), caller.agencyId(),
-                    caller.username() != null ? caller.username() : caller.subject(), recordId(rc.normalizedPath()));
+            metrics.counter(
+                            "relais.gateway.denials",
+                            "reason",
+                            outcome.name().toLowerCase(Locale.ROOT),
+                            "permission",
+                            route.permission().code())
+                    .increment();
+            denials.denied(
+                    outcome.name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                    caller.agencyId(),
+                    caller.username() != null ? caller.username() : caller.subject(),
+                    recordId(rc.normalizedPath()));
             rc.request().resume();
-            problem(rc, ProblemType.FORBIDDEN, 403, "The caller's role or agency does not hold the permission this operation needs");
+            problem(
+                    rc,
+                    ProblemType.FORBIDDEN,
+                    403,
+                    "The caller's role or agency does not hold the permission this operation needs");
             return;
         }
         var wait = limiter.acquire(caller.clientId() + ":" + caller.subject(), caller.agencyId());
@@ -193,7 +246,11 @@ public class GatewayProxy {
             metrics.counter("relais.gateway.rate.limited").increment();
             rc.request().resume();
             rc.response().putHeader("Retry-After", Long.toString(Math.max(1, wait.get())));
-            problem(rc, ProblemType.RATE_LIMITED, 429, "Too many requests from this client; retry after the indicated delay");
+            problem(
+                    rc,
+                    ProblemType.RATE_LIMITED,
+                    429,
+                    "Too many requests from this client; retry after the indicated delay");
             return;
         }
         String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -204,8 +261,8 @@ public class GatewayProxy {
         }
         StreamLimits.Permit permit = null;
         if (route.stream()) {
-            StreamLimits.Outcome room = streamLimits.admit(caller.subject() != null ? caller.subject() : caller.username(),
-                    caller.agencyId());
+            StreamLimits.Outcome room = streamLimits.admit(
+                    caller.subject() != null ? caller.subject() : caller.username(), caller.agencyId());
             if (room instanceof StreamLimits.Refused refused) {
                 streamRefused(rc, refused);
                 return;
@@ -217,7 +274,11 @@ public class GatewayProxy {
             if (permit != null) {
                 permit.release();
             }
-            metrics.counter("relais.gateway.circuit.rejected", "backend", route.backend().name().toLowerCase(Locale.ROOT)).increment();
+            metrics.counter(
+                            "relais.gateway.circuit.rejected",
+                            "backend",
+                            route.backend().name().toLowerCase(Locale.ROOT))
+                    .increment();
             rc.request().resume();
             rc.response().putHeader("Retry-After", Long.toString(Math.max(1, (admission.waitMillis() + 999) / 1000)));
             problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
@@ -227,17 +288,30 @@ public class GatewayProxy {
     }
 
     private void streamRefused(RoutingContext rc, StreamLimits.Refused refused) {
-        metrics.counter("relais.gateway.streams.refused", "scope", refused.scope().label()).increment();
+        metrics.counter(
+                        "relais.gateway.streams.refused",
+                        "scope",
+                        refused.scope().label())
+                .increment();
         rc.request().resume();
-        rc.response().putHeader("Retry-After", Long.toString(Math.max(1, config.streams().retryAfter().toSeconds())));
+        rc.response()
+                .putHeader(
+                        "Retry-After",
+                        Long.toString(Math.max(1, config.streams().retryAfter().toSeconds())));
         String detail = switch (refused.scope()) {
-            case USER -> "This user already has " + refused.limit() + " live streams open, the most one user may hold; close one first";
-            case AGENCY -> "The agency already has " + refused.limit() + " live streams open, the most one agency may hold; retry later";
+            case USER ->
+                "This user already has " + refused.limit()
+                        + " live streams open, the most one user may hold; close one first";
+            case AGENCY ->
+                "The agency already has " + refused.limit()
+                        + " live streams open, the most one agency may hold; retry later";
             case GATEWAY -> "The gateway holds " + refused.limit() + " live streams, the most it may; retry later";
         };
-        problem(rc, new Problem(ProblemType.RATE_LIMITED, 429, detail)
-                .with("limit", refused.limit())
-                .with("scope", refused.scope().label()));
+        problem(
+                rc,
+                new Problem(ProblemType.RATE_LIMITED, 429, detail)
+                        .with("limit", refused.limit())
+                        .with("scope", refused.scope().label()));
     }
 
     private static long parseLength(String value) {
@@ -266,18 +340,22 @@ public class GatewayProxy {
         private final StreamLimits.Permit permit; // a live stream's place, null for any other request
         private final long timeoutMillis = config.timeout().toMillis();
         private HttpClientRequest out;
-        private boolean reported;      // the breaker was told (once)
-        private boolean answered;      // the client's answer is decided: relayed, or a problem of the gateway's
-        private boolean sent;          // the whole request reached the backend
+        private boolean reported; // the breaker was told (once)
+        private boolean answered; // the client's answer is decided: relayed, or a problem of the gateway's
+        private boolean sent; // the whole request reached the backend
         private boolean backpressured; // the backend is not taking the body as fast as the client sends it
-        private boolean cut;           // the backend's request was reset by the gateway: no more of the body goes to it
+        private boolean cut; // the backend's request was reset by the gateway: no more of the body goes to it
         private long received;
         private long lastProgress = System.currentTimeMillis();
         private long uploadTimer = -1;
         private long streamTimer = -1;
 
-        Exchange(RoutingContext rc, RouteTable.Route route, JsonWebToken jwt, CircuitBreaker.Admission admission,
-                 StreamLimits.Permit permit) {
+        Exchange(
+                RoutingContext rc,
+                RouteTable.Route route,
+                JsonWebToken jwt,
+                CircuitBreaker.Admission admission,
+                StreamLimits.Permit permit) {
             this.rc = rc;
             this.permit = permit;
             this.req = rc.request();
@@ -311,7 +389,7 @@ public class GatewayProxy {
                     return;
                 }
                 out = ar.result();
-                out.exceptionHandler(e -> { }); // its failures are handled on its response, once
+                out.exceptionHandler(e -> {}); // its failures are handled on its response, once
                 if (answered) { // the client left while the connection was being made
                     cutBackend();
                     return;
@@ -323,7 +401,9 @@ public class GatewayProxy {
         private void sendRequest() {
             requestHeaders(req.headers(), out.headers());
             // the connection's own peer: what a client claims in forwarding headers is dropped, never passed on
-            String remote = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+            String remote = req.remoteAddress() == null
+                    ? "unknown"
+                    : req.remoteAddress().hostAddress();
             out.putHeader("X-Forwarded-For", remote);
             out.putHeader("X-Forwarded-Proto", req.scheme());
             if (req.authority() != null) {
@@ -410,7 +490,8 @@ public class GatewayProxy {
             answered = true;
             rc.response().putHeader(HttpHeaders.CONNECTION, "close");
             long[] discarded = {0};
-            long giveUp = rc.vertx().setTimer(timeoutMillis, t -> req.connection().close());
+            long giveUp =
+                    rc.vertx().setTimer(timeoutMillis, t -> req.connection().close());
             req.handler(chunk -> {
                 discarded[0] += chunk.length();
                 if (discarded[0] > config.maxBodySize()) {
@@ -489,7 +570,8 @@ public class GatewayProxy {
             if (answered) {
                 return; // the gateway already answered (413, 408) and reset the backend's request itself
             }
-            boolean timeout = cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
+            boolean timeout = cause instanceof TimeoutException
+                    || cause.getClass().getSimpleName().contains("Timeout");
             if (timeout && sent) {
                 report(false);
             } else {
@@ -500,9 +582,18 @@ public class GatewayProxy {
 
         private void failed(Throwable cause, boolean timeout) {
             answered = true;
-            metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
-                    "kind", timeout ? "timeout" : "unavailable").increment();
-            Log.warnf("%s %s: %s backend %s", req.method(), rc.normalizedPath(), route.backend(),
+            metrics.counter(
+                            "relais.gateway.backend.failures",
+                            "backend",
+                            route.backend().name().toLowerCase(Locale.ROOT),
+                            "kind",
+                            timeout ? "timeout" : "unavailable")
+                    .increment();
+            Log.warnf(
+                    "%s %s: %s backend %s",
+                    req.method(),
+                    rc.normalizedPath(),
+                    route.backend(),
                     timeout ? "timed out" : "unavailable (" + cause.getClass().getSimpleName() + ")");
             req.resume();
             if (timeout) {
@@ -533,8 +624,11 @@ public class GatewayProxy {
             // the status code only: with a reason phrase of its own Vert.x no longer knows a 304 as one (and frames it)
             resp.setStatusCode(in.statusCode());
             responseHeaders(in.headers(), resp.headers());
-            if (in.statusCode() == 304 || in.statusCode() == 204 || req.method() == io.vertx.core.http.HttpMethod.HEAD) {
-                // no body follows: no framing for one either (a Content-Length here is taken by some clients as a body to wait for)
+            if (in.statusCode() == 304
+                    || in.statusCode() == 204
+                    || req.method() == io.vertx.core.http.HttpMethod.HEAD) {
+                // no body follows: no framing for one either (a Content-Length here is taken by some clients as a body
+                // to wait for)
                 resp.headers().remove(HttpHeaders.CONTENT_LENGTH);
             } else if (!in.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
                 resp.setChunked(true);
@@ -579,8 +673,13 @@ public class GatewayProxy {
             if (resp.ended() || resp.closed()) {
                 return; // the client is gone
             }
-            metrics.counter("relais.gateway.backend.failures", "backend", route.backend().name().toLowerCase(Locale.ROOT),
-                    "kind", "broken-off").increment();
+            metrics.counter(
+                            "relais.gateway.backend.failures",
+                            "backend",
+                            route.backend().name().toLowerCase(Locale.ROOT),
+                            "kind",
+                            "broken-off")
+                    .increment();
             Log.warnf("%s %s: %s backend broke off its answer", req.method(), rc.normalizedPath(), route.backend());
             if (route.stream() || resp.headWritten()) {
                 resp.reset();
@@ -613,8 +712,13 @@ public class GatewayProxy {
             }
             reported = true;
             breaker.abandoned(admission);
-            metrics.counter("relais.gateway.requests.abandoned", "backend", route.backend().name().toLowerCase(Locale.ROOT),
-                    "reason", reason).increment();
+            metrics.counter(
+                            "relais.gateway.requests.abandoned",
+                            "backend",
+                            route.backend().name().toLowerCase(Locale.ROOT),
+                            "reason",
+                            reason)
+                    .increment();
         }
 
         private void cancelUploadTimer() {
@@ -627,7 +731,8 @@ public class GatewayProxy {
 
     /** Vert.x's failure when no pooled connection came free within the request's connect timeout. */
     static boolean poolBusy(Throwable cause) {
-        return cause instanceof io.vertx.core.impl.NoStackTraceTimeoutException && cause.getMessage() != null
+        return cause instanceof io.vertx.core.impl.NoStackTraceTimeoutException
+                && cause.getMessage() != null
                 && cause.getMessage().contains("getting a connection");
     }
 
@@ -668,7 +773,8 @@ public class GatewayProxy {
     }
 
     private void unauthorized(RoutingContext rc) {
-        metrics.counter("relais.gateway.denials", "reason", "unauthenticated", "permission", "none").increment();
+        metrics.counter("relais.gateway.denials", "reason", "unauthenticated", "permission", "none")
+                .increment();
         denials.denied("unauthenticated", null, null, recordId(rc.normalizedPath()));
         rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"relais\", error=\"invalid_token\"");
         problem(rc, ProblemType.UNAUTHORIZED, 401, "The access token is missing, expired or invalid");
@@ -683,7 +789,9 @@ public class GatewayProxy {
         p.instance = "urn:relais:request:" + rc.request().getHeader(RequestCorrelation.REQUEST_ID);
         p.traceId = RequestCorrelation.traceId(rc.request());
         try {
-            rc.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE)
+            rc.response()
+                    .setStatusCode(status)
+                    .putHeader("Content-Type", Problem.MEDIA_TYPE)
                     .end(mapper.writeValueAsString(p));
         } catch (Exception e) {
             rc.response().setStatusCode(status).end();

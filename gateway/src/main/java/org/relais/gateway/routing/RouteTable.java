@@ -1,10 +1,9 @@
 package org.relais.gateway.routing;
 
 import io.vertx.core.http.HttpMethod;
-import org.relais.blocks.security.Permission;
-
 import java.util.Optional;
 import java.util.Set;
+import org.relais.blocks.security.Permission;
 
 /**
  * API guide section 7's routes and the permission each one needs (API guide section 2), decided from the
@@ -12,16 +11,18 @@ import java.util.Set;
  */
 public final class RouteTable {
 
-    public enum Backend { REFERRAL, CASE, NOTIFICATION }
-
-    public record Route(Backend backend, Permission permission, boolean stream) {
+    public enum Backend {
+        REFERRAL,
+        CASE,
+        NOTIFICATION
     }
 
-    private static final Set<String> RESPOND_ACTIONS = Set.of("acknowledge", "accept", "decline", "redirect", "start",
-            "hold", "complete", "fail");
+    public record Route(Backend backend, Permission permission, boolean stream) {}
 
-    private RouteTable() {
-    }
+    private static final Set<String> RESPOND_ACTIONS =
+            Set.of("acknowledge", "accept", "decline", "redirect", "start", "hold", "complete", "fail");
+
+    private RouteTable() {}
 
     /** The route for this request, or empty when no service serves the path. */
     public static Optional<Route> resolve(HttpMethod method, String path) {
@@ -30,16 +31,27 @@ public final class RouteTable {
         }
         String[] s = path.substring("/api/v1/".length()).split("/", -1);
         boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
-        return Optional.ofNullable(switch (s[0]) {
-            case "agencies" -> new Route(Backend.REFERRAL, agencies(method, s, read), false);
-            case "referrals" -> new Route(Backend.REFERRAL, referrals(method, s, read), false);
-            case "cases" -> new Route(Backend.CASE, read ? Permission.CASE_READ
-                    : s.length == 3 && s[2].equals("assign") ? Permission.CASE_SUPERVISE : Permission.CASE_WORK, false);
-            case "notifications" -> new Route(Backend.NOTIFICATION, Permission.NOTIFICATION_READ,
-                    read && s.length == 2 && s[1].equals("stream"));
-            case "webhooks" -> new Route(Backend.NOTIFICATION, Permission.WEBHOOK_MANAGE, false);
-            default -> null;
-        });
+        return Optional.ofNullable(
+                switch (s[0]) {
+                    case "agencies" -> new Route(Backend.REFERRAL, agencies(method, s, read), false);
+                    case "referrals" -> new Route(Backend.REFERRAL, referrals(method, s, read), false);
+                    case "cases" ->
+                        new Route(
+                                Backend.CASE,
+                                read
+                                        ? Permission.CASE_READ
+                                        : s.length == 3 && s[2].equals("assign")
+                                                ? Permission.CASE_SUPERVISE
+                                                : Permission.CASE_WORK,
+                                false);
+                    case "notifications" ->
+                        new Route(
+                                Backend.NOTIFICATION,
+                                Permission.NOTIFICATION_READ,
+                                read && s.length == 2 && s[1].equals("stream"));
+                    case "webhooks" -> new Route(Backend.NOTIFICATION, Permission.WEBHOOK_MANAGE, false);
+                    default -> null;
+                });
     }
 
     private static Permission agencies(HttpMethod method, String[] s, boolean read) {

@@ -14,19 +14,19 @@ public final class StreamLimits {
 
     /** Which limit refused a stream, named as the problem document names it. */
     public enum Scope {
-        USER, AGENCY, GATEWAY;
+        USER,
+        AGENCY,
+        GATEWAY;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    public sealed interface Outcome permits Permit, Refused {
-    }
+    public sealed interface Outcome permits Permit, Refused {}
 
     /** No room under {@code scope}'s {@code limit}. */
-    public record Refused(Scope scope, int limit) implements Outcome {
-    }
+    public record Refused(Scope scope, int limit) implements Outcome {}
 
     /** One stream's place. */
     public final class Permit implements Outcome {

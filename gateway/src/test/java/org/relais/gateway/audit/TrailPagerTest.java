@@ -1,8 +1,10 @@
 package org.relais.gateway.audit;
 
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.audit.AuditEntry;
-import org.relais.blocks.problem.ProblemException;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,18 +15,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.audit.AuditEntry;
+import org.relais.blocks.problem.ProblemException;
 
 class TrailPagerTest {
 
     private static final String REF = "0193a0c2-0000-7000-8000-000000000001";
     private static final String CASE = "0193a0c2-0000-7000-8000-0000000000c1";
-    private static final List<String> SERVICES = List.of("referral-service", "case-service", "notification-service", "gateway");
+    private static final List<String> SERVICES =
+            List.of("referral-service", "case-service", "notification-service", "gateway");
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
 
     /** Chains held in memory, answering as AuditEndpoint does: after a seq, at most limit, about any of the ids. */
@@ -34,7 +34,16 @@ class TrailPagerTest {
 
         void add(String service, long atMillis, String entity, String... related) {
             List<AuditEntry> chain = chains.computeIfAbsent(service, k -> new ArrayList<>());
-            chain.add(new AuditEntry(chain.size() + 1, service, T0.plusMillis(atMillis), "t", "a", "u", entity, null, null,
+            chain.add(new AuditEntry(
+                    chain.size() + 1,
+                    service,
+                    T0.plusMillis(atMillis),
+                    "t",
+                    "a",
+                    "u",
+                    entity,
+                    null,
+                    null,
                     List.of(related)));
         }
 
@@ -43,8 +52,11 @@ class TrailPagerTest {
             if (down.contains(service)) {
                 return Optional.empty();
             }
-            return Optional.of(chains.getOrDefault(service, List.of()).stream().filter(e -> e.seq() > afterSeq)
-                    .filter(e -> e.relatedIds().stream().anyMatch(ids::contains)).limit(limit).toList());
+            return Optional.of(chains.getOrDefault(service, List.of()).stream()
+                    .filter(e -> e.seq() > afterSeq)
+                    .filter(e -> e.relatedIds().stream().anyMatch(ids::contains))
+                    .limit(limit)
+                    .toList());
         }
     }
 
@@ -52,7 +64,8 @@ class TrailPagerTest {
         List<AuditEntry> all = new ArrayList<>();
         TrailCursor at = start;
         while (at != null) {
-            TrailPager.Page p = TrailPager.page(SERVICES, TrailCursor.decode(at.encode(), start.subject()), limit, chains);
+            TrailPager.Page p =
+                    TrailPager.page(SERVICES, TrailCursor.decode(at.encode(), start.subject()), limit, chains);
             pages.add(p);
             List<AuditEntry> sorted = new ArrayList<>(p.items());
             sorted.sort(Comparator.comparing(AuditEntry::at));
@@ -92,7 +105,8 @@ class TrailPagerTest {
         for (int i = 0; i < 30; i++) {
             chains.add("referral-service", i * 10L, REF, REF);
         }
-        TrailPager.Page first = TrailPager.page(SERVICES, TrailPager.start(REF, false, "case-service", Optional::empty), 10, chains);
+        TrailPager.Page first =
+                TrailPager.page(SERVICES, TrailPager.start(REF, false, "case-service", Optional::empty), 10, chains);
         assertEquals(10, first.items().size());
         // a read made before the last entry shown is sealed only now: it gets the next seq
         chains.add("referral-service", 5, REF, REF);
@@ -115,9 +129,14 @@ class TrailPagerTest {
             chains.add("case-service", i * 10L + 1, CASE, CASE, REF);
         }
         chains.down.add("case-service");
-        TrailPager.Page first = TrailPager.page(SERVICES, TrailPager.start(REF, false, "case-service", Optional::empty), 3, chains);
+        TrailPager.Page first =
+                TrailPager.page(SERVICES, TrailPager.start(REF, false, "case-service", Optional::empty), 3, chains);
         assertFalse(first.complete());
-        assertFalse(first.statuses().stream().filter(s -> s.service().equals("case-service")).findFirst().orElseThrow().answered());
+        assertFalse(first.statuses().stream()
+                .filter(s -> s.service().equals("case-service"))
+                .findFirst()
+                .orElseThrow()
+                .answered());
         chains.down.clear();
         List<AuditEntry> rest = new ArrayList<>();
         boolean anyComplete = false;
@@ -128,22 +147,25 @@ class TrailPagerTest {
             at = p.next();
         }
         assertFalse(anyComplete, "the walk stays marked incomplete: its order was broken");
-        assertEquals(5, rest.stream().filter(e -> e.service().equals("case-service")).count(), "nothing of it lost");
+        assertEquals(
+                5, rest.stream().filter(e -> e.service().equals("case-service")).count(), "nothing of it lost");
     }
 
     @Test
     void aTrailByCaseHoldsTheReferralsEntriesFromBeforeTheCaseExisted() {
         Chains chains = new Chains();
-        chains.add("referral-service", 0, REF, REF);                // sent, before any case
-        chains.add("referral-service", 10, REF, REF);               // read by the receiver
-        chains.add("case-service", 20, CASE, CASE, REF);            // case opened from it
-        chains.add("referral-service", 30, REF, REF, CASE);         // accepted, now naming the case
-        chains.add("gateway", 40, REF, REF);                        // someone refused on the referral
+        chains.add("referral-service", 0, REF, REF); // sent, before any case
+        chains.add("referral-service", 10, REF, REF); // read by the receiver
+        chains.add("case-service", 20, CASE, CASE, REF); // case opened from it
+        chains.add("referral-service", 30, REF, REF, CASE); // accepted, now naming the case
+        chains.add("gateway", 40, REF, REF); // someone refused on the referral
         TrailCursor start = TrailPager.start(CASE, true, "case-service", () -> Optional.of(List.of(REF)));
         assertEquals(List.of(CASE, REF), start.ids());
         List<AuditEntry> all = walk(chains, start, 50, new ArrayList<>());
         assertEquals(5, all.size());
-        assertEquals(List.of(0L, 10L, 20L, 30L, 40L), all.stream().map(e -> e.at().toEpochMilli() - T0.toEpochMilli()).toList());
+        assertEquals(
+                List.of(0L, 10L, 20L, 30L, 40L),
+                all.stream().map(e -> e.at().toEpochMilli() - T0.toEpochMilli()).toList());
 
         TrailCursor unresolved = TrailPager.start(CASE, true, "case-service", Optional::empty);
         TrailPager.Page p = TrailPager.page(SERVICES, unresolved, 50, chains);

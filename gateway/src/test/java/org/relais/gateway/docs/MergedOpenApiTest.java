@@ -1,17 +1,16 @@
 package org.relais.gateway.docs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.OpenApiLint;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.OpenApiLint;
 
 /**
  * The merge of the services' documents, shaped as they serve them (public and internal paths, the shared
@@ -70,8 +69,12 @@ class MergedOpenApiTest {
                     }
                   }
                 }
-                """.formatted(name, resource.substring(0, 1).toUpperCase() + resource.substring(1, resource.length() - 1),
-                resource, PROBLEM, extraSchemas);
+                """.formatted(
+                        name,
+                        resource.substring(0, 1).toUpperCase() + resource.substring(1, resource.length() - 1),
+                        resource,
+                        PROBLEM,
+                        extraSchemas);
     }
 
     private static ObjectNode merged() throws Exception {
@@ -100,8 +103,16 @@ class MergedOpenApiTest {
             assertFalse(schemas.has(dropped), dropped + " is reached from no public path");
         }
         assertTrue(doc.path("components").path("parameters").has("Id"), "a shared parameter component is kept");
-        assertEquals("The referral-service's referrals", doc.path("tags").get(0).path("description").asText());
+        assertEquals(
+                "The referral-service's referrals",
+                doc.path("tags").get(0).path("description").asText());
         assertEquals(2, doc.path("tags").size(), "only the tags of the public operations: " + doc.path("tags"));
-        assertEquals("bearer", doc.path("components").path("securitySchemes").path("bearer").path("scheme").asText());
+        assertEquals(
+                "bearer",
+                doc.path("components")
+                        .path("securitySchemes")
+                        .path("bearer")
+                        .path("scheme")
+                        .asText());
     }
 }

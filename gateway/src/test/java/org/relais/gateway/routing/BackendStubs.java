@@ -3,8 +3,6 @@ package org.relais.gateway.routing;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import org.relais.testkit.EmbeddedInfra;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -14,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
+import org.relais.testkit.EmbeddedInfra;
 
 /**
  * Real HTTP backends for the gateway's tests: the referral and case "services" echo what reached them;
@@ -27,12 +26,15 @@ import java.util.stream.Collectors;
 public class BackendStubs implements QuarkusTestResourceLifecycleManager {
 
     /** Request bodies to an {@code .../upload} path that reached a stub whole (GET {@code /stub/uploads} on any stub). */
-    private static final java.util.concurrent.atomic.AtomicInteger UPLOADS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger UPLOADS =
+            new java.util.concurrent.atomic.AtomicInteger();
     /** Request bodies to an {@code .../upload} path still arriving. */
-    private static final java.util.concurrent.atomic.AtomicInteger UPLOADING = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger UPLOADING =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     /** The endless streams being served; written to by one ticker thread, not a thread each. */
     private static final java.util.Set<HttpExchange> ENDLESS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static java.util.concurrent.ScheduledExecutorService ticker;
 
     private HttpServer referral;
@@ -49,14 +51,22 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException(e);
         }
         return Map.of(
-                "relais.gateway.referral-url", "http://127.0.0.1:" + referral.getAddress().getPort(),
-                "relais.gateway.case-url", "http://127.0.0.1:" + cases.getAddress().getPort(),
-                "relais.gateway.notification-url", "http://127.0.0.1:" + notifications.getAddress().getPort(),
-                "relais.gateway.timeout", "1s",
-                "quarkus.oidc-client.auth-server-url", "http://127.0.0.1:" + referral.getAddress().getPort(),
-                "quarkus.oidc-client.discovery-enabled", "false",
-                "quarkus.oidc-client.token-path", "/token",
-                "quarkus.oidc-client.credentials.secret", "stub");
+                "relais.gateway.referral-url",
+                "http://127.0.0.1:" + referral.getAddress().getPort(),
+                "relais.gateway.case-url",
+                "http://127.0.0.1:" + cases.getAddress().getPort(),
+                "relais.gateway.notification-url",
+                "http://127.0.0.1:" + notifications.getAddress().getPort(),
+                "relais.gateway.timeout",
+                "1s",
+                "quarkus.oidc-client.auth-server-url",
+                "http://127.0.0.1:" + referral.getAddress().getPort(),
+                "quarkus.oidc-client.discovery-enabled",
+                "false",
+                "quarkus.oidc-client.token-path",
+                "/token",
+                "quarkus.oidc-client.credentials.secret",
+                "stub");
     }
 
     public static String downUrl() {
@@ -102,7 +112,9 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             ex.close();
             return;
         }
-        if (path.endsWith("/broken-off")) { // the head of a 200 promising 100 bytes, then (with ?midway) ten of them, then a close
+        if (path.endsWith(
+                "/broken-off")) { // the head of a 200 promising 100 bytes, then (with ?midway) ten of them, then a
+            // close
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(200, 100);
             OutputStream out = ex.getResponseBody();
@@ -118,10 +130,15 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             return;
         }
         if (path.equals("/q/openapi")) {
-            respond(ex, 200, "{\"openapi\":\"3.1.0\",\"paths\":{\"/api/v1/" + (name.equals("referral") ? "referrals"
-                    : name.equals("case") ? "cases" : "notifications") + "\":{\"get\":{\"operationId\":\"list-" + name
-                    + "\"}},\"/internal/v1/audit/entries\":{}},\"components\":{\"schemas\":{\"" + name + "\":{\"type\":\"object\"}}},"
-                    + "\"tags\":[{\"name\":\"" + name + "\"}]}");
+            respond(
+                    ex,
+                    200,
+                    "{\"openapi\":\"3.1.0\",\"paths\":{\"/api/v1/"
+                            + (name.equals("referral") ? "referrals" : name.equals("case") ? "cases" : "notifications")
+                            + "\":{\"get\":{\"operationId\":\"list-" + name
+                            + "\"}},\"/internal/v1/audit/entries\":{}},\"components\":{\"schemas\":{\"" + name
+                            + "\":{\"type\":\"object\"}}},"
+                            + "\"tags\":[{\"name\":\"" + name + "\"}]}");
             return;
         }
         if (path.startsWith("/internal/v1/audit/")) {
@@ -132,7 +149,8 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             respond(ex, 200, AuditStubs.answer(name, path, ex.getRequestURI().getRawQuery()));
             return;
         }
-        if (path.endsWith("/notifications/stream") && "endless=true".equals(ex.getRequestURI().getQuery())) {
+        if (path.endsWith("/notifications/stream")
+                && "endless=true".equals(ex.getRequestURI().getQuery())) {
             ex.getResponseHeaders().add("Content-Type", "text/event-stream");
             ex.sendResponseHeaders(200, 0);
             OutputStream out = ex.getResponseBody();
@@ -170,7 +188,8 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             UPLOADS.incrementAndGet();
         }
         String headers = ex.getRequestHeaders().entrySet().stream()
-                .map(e -> "\"" + e.getKey().toLowerCase() + "\":\"" + String.join(",", e.getValue()).replace("\"", "'") + "\"")
+                .map(e -> "\"" + e.getKey().toLowerCase() + "\":\""
+                        + String.join(",", e.getValue()).replace("\"", "'") + "\"")
                 .collect(Collectors.joining(","));
         String json = "{\"service\":\"" + name + "\",\"method\":\"" + ex.getRequestMethod() + "\",\"uri\":\""
                 + ex.getRequestURI() + "\",\"bodyLength\":" + body.length + ",\"headers\":{" + headers + "}}";
@@ -192,23 +211,28 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             return t;
         });
         byte[] tick = ": tick\n\n".getBytes(StandardCharsets.UTF_8);
-        ticker.scheduleWithFixedDelay(() -> {
-            for (HttpExchange ex : ENDLESS) {
-                try {
-                    ex.getResponseBody().write(tick);
-                    ex.getResponseBody().flush();
-                } catch (IOException | RuntimeException gone) {
-                    ENDLESS.remove(ex);
-                    ex.close();
-                }
-            }
-        }, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    for (HttpExchange ex : ENDLESS) {
+                        try {
+                            ex.getResponseBody().write(tick);
+                            ex.getResponseBody().flush();
+                        } catch (IOException | RuntimeException gone) {
+                            ENDLESS.remove(ex);
+                            ex.close();
+                        }
+                    }
+                },
+                500,
+                500,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** Holds the exchange open, as a slow or silent server does. */
     private static void hang(Duration duration) {
         try {
-            new java.util.concurrent.CountDownLatch(1).await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            new java.util.concurrent.CountDownLatch(1)
+                    .await(duration.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

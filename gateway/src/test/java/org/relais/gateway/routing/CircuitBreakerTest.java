@@ -1,13 +1,12 @@
 package org.relais.gateway.routing;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
 
@@ -23,7 +22,7 @@ class CircuitBreakerTest {
     @Test
     void opensAfterTheThresholdOfConsecutiveFailuresOnly() {
         fail(2);
-        breaker.success(breaker.admit());            // a success in between resets the count
+        breaker.success(breaker.admit()); // a success in between resets the count
         fail(2);
         assertEquals(0, breaker.admit().waitMillis());
         assertEquals(CircuitBreaker.State.CLOSED, breaker.state());
@@ -62,7 +61,10 @@ class CircuitBreakerTest {
         fail(2);
         breaker.abandoned(breaker.admit());
         fail(1);
-        assertEquals(CircuitBreaker.State.OPEN, breaker.state(), "an abandoned request between failures does not reset the count");
+        assertEquals(
+                CircuitBreaker.State.OPEN,
+                breaker.state(),
+                "an abandoned request between failures does not reset the count");
         now.addAndGet(10_000);
         CircuitBreaker.Admission trial = breaker.admit();
         assertTrue(trial.trial());

@@ -1,5 +1,10 @@
 package org.relais.gateway.routing;
 
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -17,16 +22,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.directory.AgencyDirectory;
-import org.relais.blocks.directory.AgencyRecord;
-import org.relais.testkit.RelaisTestResource;
-import org.relais.testkit.TestTokens;
-
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -37,11 +32,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.testkit.RelaisTestResource;
+import org.relais.testkit.TestTokens;
 
 /**
  * Live streams cannot starve other traffic: a thousand streams held open through the gateway (five agencies,
@@ -69,17 +68,20 @@ class LiveStreamsIT {
         public Map<String, String> getConfigOverrides() {
             // per user and per agency keep their defaults (5, 200); the services' own pool is made small, to show
             // that streams never take from it
-            return Map.of("relais.gateway.streams.max-total", Integer.toString(STREAMS),
-                    "relais.gateway.pool-size", "8");
+            return Map.of(
+                    "relais.gateway.streams.max-total", Integer.toString(STREAMS), "relais.gateway.pool-size", "8");
         }
     }
 
     @Inject
     AgencyDirectory directory;
+
     @Inject
     ObjectMapper mapper;
+
     @ConfigProperty(name = "relais.gateway.notification-url")
     String notificationUrl;
+
     @ConfigProperty(name = "relais.gateway.referral-url")
     String referralUrl;
 
@@ -87,14 +89,16 @@ class LiveStreamsIT {
     private static HttpClient streamClient;
     private static io.vertx.core.Context clientContext;
     private final java.net.http.HttpClient plain = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5)).build();
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final List<Stream> opened = new ArrayList<>();
 
     /** A stream as its client holds it: the answer's status, what has arrived, and the end of it. */
     static final class Stream {
         final HttpClientResponse response;
         final StringBuffer received = new StringBuffer();
-        final CompletableFuture<Void> flowing = new CompletableFuture<>(); // an event or the service's keep-alive arrived
+        final CompletableFuture<Void> flowing =
+                new CompletableFuture<>(); // an event or the service's keep-alive arrived
         final CompletableFuture<Void> ended = new CompletableFuture<>();
 
         Stream(HttpClientResponse response) {
@@ -126,8 +130,12 @@ class LiveStreamsIT {
         if (vertx == null) {
             vertx = Vertx.vertx();
             // a connection per stream, as many browsers or mobile clients would open
-            streamClient = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
-                    .setDefaultPort(RestAssured.port).setKeepAlive(false), new PoolOptions().setHttp1MaxSize(STREAMS + 100));
+            streamClient = vertx.createHttpClient(
+                    new HttpClientOptions()
+                            .setDefaultHost("127.0.0.1")
+                            .setDefaultPort(RestAssured.port)
+                            .setKeepAlive(false),
+                    new PoolOptions().setHttp1MaxSize(STREAMS + 100));
             // one event loop for all of them: a response's handler is then set before its first bytes are handled
             // (from another thread, the head can reach the test after the body has been dropped for want of a handler)
             clientContext = vertx.getOrCreateContext();
@@ -173,35 +181,40 @@ class LiveStreamsIT {
         for (Stream s : opened) {
             s.flowing.get(30, TimeUnit.SECONDS);
         }
-        System.out.printf("LiveStreamsIT: %d streams open after %d ms; this JVM holds %d file descriptors%n", STREAMS,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before), openDescriptors());
+        System.out.printf(
+                "LiveStreamsIT: %d streams open after %d ms; this JVM holds %d file descriptors%n",
+                STREAMS, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before), openDescriptors());
         assertEquals(STREAMS, metric("relais_gateway_streams_open"));
         await().atMost(Duration.ofSeconds(10)).until(() -> stubStreams() == STREAMS);
 
         // every other route answers, and in the time it takes when nothing is open (the services' pool holds 8 here)
         Duration slowest = everyOtherRoute();
-        assertTrue(slowest.compareTo(Duration.ofSeconds(2)) < 0, "slowest answer with a thousand streams open: " + slowest);
+        assertTrue(
+                slowest.compareTo(Duration.ofSeconds(2)) < 0,
+                "slowest answer with a thousand streams open: " + slowest);
         assertTrue(opened.stream().noneMatch(s -> s.ended.isDone()), "the streams are still open");
 
         // each limit, full, refuses one more stream: 429 problem naming it
         double refusedBefore = metric("relais_gateway_streams_refused_total");
-        refusedFor(token(0, "streamer-0"), "user", PER_USER);           // the 6th stream of one user
-        refusedFor(token(0, "streamer-new"), "agency", 200);            // a new user of an agency that has 200
+        refusedFor(token(0, "streamer-0"), "user", PER_USER); // the 6th stream of one user
+        refusedFor(token(0, "streamer-new"), "agency", 200); // a new user of an agency that has 200
         refusedFor(token(AGENCIES, "streamer-elsewhere"), "gateway", STREAMS); // anyone, the gateway holding them all
         assertEquals(3, metric("relais_gateway_streams_refused_total") - refusedBefore);
 
         // a stream the client closes frees its place: that user's next stream is let in
         opened.get(0).close();
         java.util.concurrent.atomic.AtomicReference<Stream> again = new java.util.concurrent.atomic.AtomicReference<>();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Stream s = open(token(0, "streamer-0"), true).get(10, TimeUnit.SECONDS);
-            if (s.status() != 200) {
-                s.ended.get(10, TimeUnit.SECONDS); // refused while the gateway had not yet seen the close
-                return false;
-            }
-            again.set(s);
-            return true;
-        });
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Stream s = open(token(0, "streamer-0"), true).get(10, TimeUnit.SECONDS);
+                    if (s.status() != 200) {
+                        s.ended.get(10, TimeUnit.SECONDS); // refused while the gateway had not yet seen the close
+                        return false;
+                    }
+                    again.set(s);
+                    return true;
+                });
         opened.add(again.get());
         again.get().flowing.get(10, TimeUnit.SECONDS);
         assertEquals(STREAMS, metric("relais_gateway_streams_open"));
@@ -230,7 +243,8 @@ class LiveStreamsIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("relais_gateway_streams_open") == 0);
 
         // the token expires: the gateway ends them
-        String expiring = TestTokens.expiringIn(Duration.ofSeconds(3), "stream-agency-2", "ends-by-expiry", "caseworker");
+        String expiring =
+                TestTokens.expiringIn(Duration.ofSeconds(3), "stream-agency-2", "ends-by-expiry", "caseworker");
         List<Stream> expiringStreams = openAll(expiring, true);
         refusedFor(expiring, "user", PER_USER);
         for (Stream s : expiringStreams) {
@@ -242,7 +256,8 @@ class LiveStreamsIT {
 
     @Test
     void aFullPoolOfTheServicesIsTheGatewaysLoadNotTheServicesFailure() throws Exception {
-        // the services' pool holds 8 here: 8 uploads that keep trickling in hold every connection to the referral-service
+        // the services' pool holds 8 here: 8 uploads that keep trickling in hold every connection to the
+        // referral-service
         String caseworker = TestTokens.user("ngo-casa-ecoute", "ngo-caseworker", "caseworker");
         double busyBefore = metric("relais_gateway_requests_abandoned_total{backend=\"referral\",reason=\"pool-busy\"");
         List<java.net.Socket> uploads = new ArrayList<>();
@@ -251,39 +266,63 @@ class LiveStreamsIT {
             for (int i = 0; i < 8; i++) {
                 java.net.Socket socket = new java.net.Socket("127.0.0.1", RestAssured.port);
                 socket.setSoTimeout(20_000);
-                socket.getOutputStream().write(("POST /api/v1/referrals/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                        + caseworker + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n")
-                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                socket.getOutputStream()
+                        .write(("POST /api/v1/referrals/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                                        + caseworker
+                                        + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
                 uploads.add(socket);
             }
             // a byte every 200 ms: never stalled long enough for a 408, never done
-            var trickle = pace.scheduleAtFixedRate(() -> uploads.forEach(u -> {
-                try {
-                    u.getOutputStream().write("1\r\n \r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }), 200, 200, TimeUnit.MILLISECONDS);
+            var trickle = pace.scheduleAtFixedRate(
+                    () -> uploads.forEach(u -> {
+                        try {
+                            u.getOutputStream()
+                                    .write("1\r\n \r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }),
+                    200,
+                    200,
+                    TimeUnit.MILLISECONDS);
             await().atMost(Duration.ofSeconds(10)).until(() -> stub(referralUrl, "inProgress") == 8);
 
-            HttpResponse<String> waited = plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port
-                    + "/api/v1/referrals")).timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + caseworker).build(),
+            HttpResponse<String> waited = plain.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + "/api/v1/referrals"))
+                            .timeout(Duration.ofSeconds(20))
+                            .header("Authorization", "Bearer " + caseworker)
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(503, waited.statusCode());
-            assertEquals("application/problem+json", waited.headers().firstValue("Content-Type").orElse(""));
+            assertEquals(
+                    "application/problem+json",
+                    waited.headers().firstValue("Content-Type").orElse(""));
             assertTrue(waited.headers().firstValue("Retry-After").isPresent());
-            assertEquals("The gateway is busy; retry shortly", mapper.readTree(waited.body()).path("detail").asText());
-            assertEquals(1, metric("relais_gateway_requests_abandoned_total{backend=\"referral\",reason=\"pool-busy\"") - busyBefore);
-            assertEquals(0, metric("relais_gateway_circuit_open{backend=\"referral\"}"), "not held against the service");
+            assertEquals(
+                    "The gateway is busy; retry shortly",
+                    mapper.readTree(waited.body()).path("detail").asText());
+            assertEquals(
+                    1,
+                    metric("relais_gateway_requests_abandoned_total{backend=\"referral\",reason=\"pool-busy\"")
+                            - busyBefore);
+            assertEquals(
+                    0, metric("relais_gateway_circuit_open{backend=\"referral\"}"), "not held against the service");
 
             trickle.cancel(false);
             for (java.net.Socket u : uploads) {
                 u.getOutputStream().write("1\r\n]\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                String status = new java.io.BufferedReader(new java.io.InputStreamReader(u.getInputStream(),
-                        java.nio.charset.StandardCharsets.ISO_8859_1)).readLine();
+                String status = new java.io.BufferedReader(new java.io.InputStreamReader(
+                                u.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                        .readLine();
                 assertTrue(status.startsWith("HTTP/1.1 200"), status);
             }
-            given().auth().oauth2(caseworker).when().get("/api/v1/referrals").then().statusCode(200);
+            given().auth()
+                    .oauth2(caseworker)
+                    .when()
+                    .get("/api/v1/referrals")
+                    .then()
+                    .statusCode(200);
         } finally {
             pace.shutdownNow();
             for (java.net.Socket u : uploads) {
@@ -313,7 +352,8 @@ class LiveStreamsIT {
         assertEquals("application/problem+json", s.response.getHeader("Content-Type"));
         assertTrue(Long.parseLong(s.response.getHeader("Retry-After")) > 0);
         JsonNode problem = mapper.readTree(s.received.toString());
-        assertEquals("https://relais.dev/problems/rate-limited", problem.path("type").asText());
+        assertEquals(
+                "https://relais.dev/problems/rate-limited", problem.path("type").asText());
         assertEquals(429, problem.path("status").asInt());
         assertEquals(scope, problem.path("scope").asText());
         assertEquals(limit, problem.path("limit").asInt());
@@ -321,9 +361,12 @@ class LiveStreamsIT {
 
     private CompletableFuture<Stream> open(String token, boolean endless) {
         CompletableFuture<Stream> result = new CompletableFuture<>();
-        clientContext.runOnContext(v -> streamClient.request(new RequestOptions().setMethod(HttpMethod.GET)
+        clientContext.runOnContext(v -> streamClient
+                .request(new RequestOptions()
+                        .setMethod(HttpMethod.GET)
                         .setURI("/api/v1/notifications/stream" + (endless ? "?endless=true" : ""))
-                        .putHeader("Authorization", "Bearer " + token).putHeader("Accept", "text/event-stream"))
+                        .putHeader("Authorization", "Bearer " + token)
+                        .putHeader("Accept", "text/event-stream"))
                 .compose(HttpClientRequest::send)
                 .onSuccess(response -> result.complete(new Stream(response)))
                 .onFailure(result::completeExceptionally));
@@ -335,19 +378,29 @@ class LiveStreamsIT {
         String caseworker = TestTokens.user("ngo-casa-ecoute", "ngo-caseworker", "caseworker");
         String admin = TestTokens.user("ngo-casa-ecoute", "ngo-admin", "agency-admin");
         Map<String, String> routes = Map.of(
-                "/api/v1/notifications", caseworker,
-                "/api/v1/notifications/" + java.util.UUID.randomUUID() + "/read", caseworker,
-                "/api/v1/webhooks", admin,
-                "/api/v1/referrals?direction=received", caseworker,
-                "/api/v1/cases", caseworker,
-                "/api/v1/agencies", caseworker);
+                "/api/v1/notifications",
+                caseworker,
+                "/api/v1/notifications/" + java.util.UUID.randomUUID() + "/read",
+                caseworker,
+                "/api/v1/webhooks",
+                admin,
+                "/api/v1/referrals?direction=received",
+                caseworker,
+                "/api/v1/cases",
+                caseworker,
+                "/api/v1/agencies",
+                caseworker);
         Duration slowest = Duration.ZERO;
         for (int round = 0; round < 3; round++) {
             for (Map.Entry<String, String> route : routes.entrySet()) {
                 boolean post = route.getKey().endsWith("/read");
-                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + route.getKey()))
-                        .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + route.getValue());
-                request = post ? request.POST(HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json")
+                HttpRequest.Builder request = HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + RestAssured.port + route.getKey()))
+                        .timeout(Duration.ofSeconds(5))
+                        .header("Authorization", "Bearer " + route.getValue());
+                request = post
+                        ? request.POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .header("Content-Type", "application/json")
                         : request.GET();
                 long start = System.nanoTime();
                 HttpResponse<String> response = plain.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -365,21 +418,36 @@ class LiveStreamsIT {
     }
 
     private int stubStreams() throws Exception {
-        HttpResponse<String> response = plain.send(HttpRequest.newBuilder(URI.create(notificationUrl + "/stub/streams"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = plain.send(
+                HttpRequest.newBuilder(URI.create(notificationUrl + "/stub/streams"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return mapper.readTree(response.body()).path("open").asInt();
     }
 
     private int stub(String url, String field) throws Exception {
-        HttpResponse<String> response = plain.send(HttpRequest.newBuilder(URI.create(url + "/stub/uploads"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = plain.send(
+                HttpRequest.newBuilder(URI.create(url + "/stub/uploads"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         return mapper.readTree(response.body()).path(field).asInt();
     }
 
     private static double metric(String name) {
-        return given().port(org.relais.testkit.Management.port()).when().get("/q/metrics").then().statusCode(200).extract().asString().lines()
-                .filter(l -> name.contains("{") ? l.startsWith(name) : l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return given().port(org.relais.testkit.Management.port())
+                .when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString()
+                .lines()
+                .filter(l ->
+                        name.contains("{") ? l.startsWith(name) : l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static int openDescriptors() {

@@ -1,5 +1,9 @@
 package org.relais.gateway.routing;
 
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -8,6 +12,13 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -17,18 +28,6 @@ import org.relais.blocks.events.Topics;
 import org.relais.testkit.EmbeddedInfra;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TestTokens;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-
-import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * API guide section 2's permission table, written out here from the API guide (not read from the
@@ -47,8 +46,17 @@ class PermissionTableIT {
 
     /** Which roles hold each permission (API guide section 2). */
     private static final Map<String, Set<String>> GRANTED = Map.ofEntries(
-            Map.entry("directory:read", Set.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor",
-                    "platform-auditor", "platform-admin", "internal")),
+            Map.entry(
+                    "directory:read",
+                    Set.of(
+                            "referrer",
+                            "caseworker",
+                            "supervisor",
+                            "agency-admin",
+                            "auditor",
+                            "platform-auditor",
+                            "platform-admin",
+                            "internal")),
             Map.entry("directory:write", Set.of("platform-admin")),
             Map.entry("capacity:update", Set.of("supervisor", "agency-admin")),
             Map.entry("referral:create", Set.of("referrer", "caseworker", "supervisor")),
@@ -76,7 +84,8 @@ class PermissionTableIT {
         ROUTES.put("GET /api/v1/referrals", "referral:read");
         ROUTES.put("GET /api/v1/referrals/" + ID, "referral:read");
         ROUTES.put("GET /api/v1/referrals/" + ID + "/history", "referral:read");
-        for (String action : List.of("acknowledge", "accept", "decline", "redirect", "start", "hold", "complete", "fail")) {
+        for (String action :
+                List.of("acknowledge", "accept", "decline", "redirect", "start", "hold", "complete", "fail")) {
             ROUTES.put("POST /api/v1/referrals/" + ID + "/" + action, "referral:respond");
         }
         ROUTES.put("POST /api/v1/cases", "case:work");
@@ -100,15 +109,22 @@ class PermissionTableIT {
         ROUTES.put("POST /api/v1/webhooks/" + ID + "/deliveries/" + ID + "/retry", "webhook:manage");
     }
 
-    private static final List<String> AGENCY_ROLES = List.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor");
+    private static final List<String> AGENCY_ROLES =
+            List.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor");
     private static final List<String> PLATFORM_ROLES = List.of("platform-auditor", "platform-admin", "internal");
 
-    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule())
+    private final ObjectMapper mapper = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
     private static Response call(String token, String route) {
         String[] r = route.split(" ", 2);
-        return given().auth().oauth2(token).contentType(ContentType.JSON).body("{}").when().request(r[0], r[1]);
+        return given().auth()
+                .oauth2(token)
+                .contentType(ContentType.JSON)
+                .body("{}")
+                .when()
+                .request(r[0], r[1]);
     }
 
     /** 403 from the gateway itself (a problem of type forbidden), not an answer of a service. */
@@ -117,14 +133,27 @@ class PermissionTableIT {
     }
 
     private void publishAgency(String id, boolean active, List<String> permissions) throws Exception {
-        var record = mapper.createObjectNode().put("id", id).put("name", id).put("type", "NGO").put("active", active);
+        var record = mapper.createObjectNode()
+                .put("id", id)
+                .put("name", id)
+                .put("type", "NGO")
+                .put("active", active);
         if (permissions != null) {
             permissions.forEach(record.putArray("permissions")::add);
         }
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", EmbeddedInfra.kafkaBootstrapServers(),
-                "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName()))) {
-            p.send(new ProducerRecord<>(Topics.AGENCIES, id, CloudEvent.of("/referral-service",
-                    "relais.agency.updated", id, id, record).toJson(mapper))).get();
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(
+                "bootstrap.servers",
+                EmbeddedInfra.kafkaBootstrapServers(),
+                "key.serializer",
+                StringSerializer.class.getName(),
+                "value.serializer",
+                StringSerializer.class.getName()))) {
+            p.send(new ProducerRecord<>(
+                            Topics.AGENCIES,
+                            id,
+                            CloudEvent.of("/referral-service", "relais.agency.updated", id, id, record)
+                                    .toJson(mapper)))
+                    .get();
         }
     }
 
@@ -151,14 +180,17 @@ class PermissionTableIT {
             // platform user but the services' own clients: its column applies at the services, and the public
             // gateway refuses it on every route (TokenEdgesIT)
             for (String role : PLATFORM_ROLES) {
-                boolean expected = granted.contains(role) && !role.equals("internal") && (route.getValue().startsWith("directory:")
-                        || route.getValue().equals("audit:read-all"));
+                boolean expected = granted.contains(role)
+                        && !role.equals("internal")
+                        && (route.getValue().startsWith("directory:")
+                                || route.getValue().equals("audit:read-all"));
                 boolean refused = refused(call(TestTokens.platformUser("p-" + role, role), route.getKey()));
                 if (refused == expected) {
                     wrong.add(route.getKey() + " as platform " + role + (refused ? " refused" : " let through"));
                 }
             }
-            boolean agencyLessCaseworkerRefused = refused(call(TestTokens.platformUser("lost", "caseworker"), route.getKey()));
+            boolean agencyLessCaseworkerRefused =
+                    refused(call(TestTokens.platformUser("lost", "caseworker"), route.getKey()));
             if (!agencyLessCaseworkerRefused && !route.getValue().startsWith("directory:")) {
                 wrong.add(route.getKey() + " let through a caseworker role without an agency");
             }
@@ -171,12 +203,34 @@ class PermissionTableIT {
         String agency = "audit-" + RUN;
         publishAgency(agency, true, null);
         awaitAdmitted(agency);
-        Map<String, Boolean> trail = Map.of("auditor", true, "caseworker", false, "supervisor", false, "agency-admin", false);
-        trail.forEach((role, allowed) -> assertEquals(!allowed, refused(given().auth().oauth2(TestTokens.user(agency, "a", role))
-                .queryParam("referralId", ID).when().get("/api/v1/audit/trail")), "trail as " + role));
-        assertEquals(false, refused(given().auth().oauth2(TestTokens.platformUser("pa", "platform-auditor")).when().get("/api/v1/audit/verify")));
-        assertEquals(true, refused(given().auth().oauth2(TestTokens.user(agency, "a", "auditor")).when().get("/api/v1/audit/verify")));
-        assertEquals(true, refused(given().auth().oauth2(TestTokens.platformUser("adm", "platform-admin")).when().get("/api/v1/audit/verify")));
+        Map<String, Boolean> trail =
+                Map.of("auditor", true, "caseworker", false, "supervisor", false, "agency-admin", false);
+        trail.forEach((role, allowed) -> assertEquals(
+                !allowed,
+                refused(given().auth()
+                        .oauth2(TestTokens.user(agency, "a", role))
+                        .queryParam("referralId", ID)
+                        .when()
+                        .get("/api/v1/audit/trail")),
+                "trail as " + role));
+        assertEquals(
+                false,
+                refused(given().auth()
+                        .oauth2(TestTokens.platformUser("pa", "platform-auditor"))
+                        .when()
+                        .get("/api/v1/audit/verify")));
+        assertEquals(
+                true,
+                refused(given().auth()
+                        .oauth2(TestTokens.user(agency, "a", "auditor"))
+                        .when()
+                        .get("/api/v1/audit/verify")));
+        assertEquals(
+                true,
+                refused(given().auth()
+                        .oauth2(TestTokens.platformUser("adm", "platform-admin"))
+                        .when()
+                        .get("/api/v1/audit/verify")));
     }
 
     @Test
@@ -197,7 +251,11 @@ class PermissionTableIT {
         publishAgency(suspended, false, null);
         // the same token, still valid, is refused everywhere within seconds
         await().atMost(Duration.ofSeconds(20)).until(() -> refused(call(caseworker, "GET /api/v1/cases")));
-        for (String route : List.of("GET /api/v1/agencies", "GET /api/v1/referrals", "GET /api/v1/notifications", "POST /api/v1/referrals")) {
+        for (String route : List.of(
+                "GET /api/v1/agencies",
+                "GET /api/v1/referrals",
+                "GET /api/v1/notifications",
+                "POST /api/v1/referrals")) {
             assertEquals(true, refused(call(caseworker, route)), route);
         }
     }

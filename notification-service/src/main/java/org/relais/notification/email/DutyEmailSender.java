@@ -1,23 +1,13 @@
 package org.relais.notification.email;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
 import io.quarkus.mailer.Mail;
 import io.quarkus.mailer.Mailer;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.EventData;
-import org.relais.blocks.outbox.Outbox;
-import org.relais.blocks.directory.AgencyDirectory;
-import org.relais.blocks.directory.AgencyRecord;
-import org.relais.blocks.security.Permission;
-import org.relais.notification.PushGate;
-import org.relais.notification.events.NotificationEvents;
-import org.relais.notification.notices.Texts;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,6 +17,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.EventData;
+import org.relais.blocks.outbox.Outbox;
+import org.relais.blocks.security.Permission;
+import org.relais.notification.PushGate;
+import org.relais.notification.events.NotificationEvents;
+import org.relais.notification.notices.Texts;
 
 /**
  * Sends the duty e-mails of URGENT and EMERGENCY notifications over SMTP. A delivery is claimed with
@@ -50,8 +49,14 @@ public class DutyEmailSender {
     private final AgencyDirectory directory;
     private final PushGate gate;
 
-    public DutyEmailSender(AgroalDataSource dataSource, Mailer mailer, Texts texts, Outbox outbox, ObjectMapper mapper,
-                           AgencyDirectory directory, PushGate gate) {
+    public DutyEmailSender(
+            AgroalDataSource dataSource,
+            Mailer mailer,
+            Texts texts,
+            Outbox outbox,
+            ObjectMapper mapper,
+            AgencyDirectory directory,
+            PushGate gate) {
         this.directory = directory;
         this.gate = gate;
         this.dataSource = dataSource;
@@ -67,7 +72,9 @@ public class DutyEmailSender {
         return Duration.ofSeconds(Math.min(seconds, LONGEST_RETRY.getSeconds()));
     }
 
-    @Scheduled(every = "${relais.email.send-every:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${relais.email.send-every:2s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sendDue() {
         try {
@@ -79,9 +86,16 @@ public class DutyEmailSender {
         }
     }
 
-    private record Due(UUID id, String to, String language, String templateKey, String params, String agencyId, UUID notificationId,
-                       int attempts, String type) {
-    }
+    private record Due(
+            UUID id,
+            String to,
+            String language,
+            String templateKey,
+            String params,
+            String agencyId,
+            UUID notificationId,
+            int attempts,
+            String type) {}
 
     /**
      * Sends what is due for the agencies the directory lets be told now ({@link PushGate}): the e-mails of
@@ -89,23 +103,34 @@ public class DutyEmailSender {
      * unattempted until it is restored.
      */
     int sendBatch() throws SQLException {
-        List<String> open = directory.all().stream().filter(a -> PushGate.open(a, Permission.NOTIFICATION_READ))
-                .map(AgencyRecord::id).toList();
+        List<String> open = directory.all().stream()
+                .filter(a -> PushGate.open(a, Permission.NOTIFICATION_READ))
+                .map(AgencyRecord::id)
+                .toList();
         if (open.isEmpty()) {
             return 0;
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             List<Due> due = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("select d.id, d.to_address, d.language, n.template_key, n.params, n.agency_id, "
-                    + "n.id, d.attempts, n.type from email_deliveries d join notifications n on n.id = d.notification_id "
-                    + "where d.status = 'PENDING' and d.next_attempt_at <= now() and n.agency_id = any(?) "
-                    + "order by d.next_attempt_at limit 20 for update of d skip locked")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("select d.id, d.to_address, d.language, n.template_key, n.params, n.agency_id, "
+                            + "n.id, d.attempts, n.type from email_deliveries d join notifications n on n.id = d.notification_id "
+                            + "where d.status = 'PENDING' and d.next_attempt_at <= now() and n.agency_id = any(?) "
+                            + "order by d.next_attempt_at limit 20 for update of d skip locked")) {
                 ps.setArray(1, c.createArrayOf("text", open.toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                                rs.getString(6), rs.getObject(7, UUID.class), rs.getInt(8), rs.getString(9)));
+                        due.add(new Due(
+                                rs.getObject(1, UUID.class),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                rs.getString(5),
+                                rs.getString(6),
+                                rs.getObject(7, UUID.class),
+                                rs.getInt(8),
+                                rs.getString(9)));
                     }
                 }
             }
@@ -114,25 +139,40 @@ public class DutyEmailSender {
                 if (!gate.open(d.agencyId(), Permission.NOTIFICATION_READ)) {
                     continue; // suspended or narrowed since the claim: left as it was
                 }
-                Map<String, String> params = mapper.convertValue(readTree(d.params()), new TypeReference<Map<String, String>>() { });
+                Map<String, String> params =
+                        mapper.convertValue(readTree(d.params()), new TypeReference<Map<String, String>>() {});
                 Texts.Rendered text = texts.render(d.templateKey(), d.language(), params);
                 try {
-                    mailer.send(Mail.withText(d.to(), "[Relais] " + text.title(), text.body()
-                            + "\n\n-- Relais. Ce message ne contient aucune donnée personnelle ; consultez la plateforme."));
-                    update(c, "update email_deliveries set status = 'SENT', attempts = attempts + 1, sent_at = now(), last_error = null "
-                            + "where id = ?", d.id());
+                    mailer.send(
+                            Mail.withText(
+                                    d.to(),
+                                    "[Relais] " + text.title(),
+                                    text.body()
+                                            + "\n\n-- Relais. Ce message ne contient aucune donnée personnelle ; consultez la plateforme."));
+                    update(
+                            c,
+                            "update email_deliveries set status = 'SENT', attempts = attempts + 1, sent_at = now(), last_error = null "
+                                    + "where id = ?",
+                            d.id());
                     event(c, d, NotificationEvents.DELIVERED, null);
                     sent++;
                 } catch (RuntimeException e) {
                     int attempts = d.attempts() + 1;
                     String error = e.getClass().getSimpleName();
                     if (attempts >= MAX_ATTEMPTS) {
-                        update(c, "update email_deliveries set status = 'FAILED', attempts = attempts + 1, last_error = '" + error
-                                + "' where id = ?", d.id());
+                        update(
+                                c,
+                                "update email_deliveries set status = 'FAILED', attempts = attempts + 1, last_error = '"
+                                        + error + "' where id = ?",
+                                d.id());
                         event(c, d, NotificationEvents.FAILED, error);
                     } else {
-                        update(c, "update email_deliveries set attempts = attempts + 1, last_error = '" + error
-                                + "', next_attempt_at = now() + interval '" + backoff(attempts).getSeconds() + " seconds' where id = ?", d.id());
+                        update(
+                                c,
+                                "update email_deliveries set attempts = attempts + 1, last_error = '" + error
+                                        + "', next_attempt_at = now() + interval '"
+                                        + backoff(attempts).getSeconds() + " seconds' where id = ?",
+                                d.id());
                     }
                     Log.infof("duty e-mail %s not sent (attempt %d): %s", d.id(), attempts, error);
                 }
@@ -143,9 +183,15 @@ public class DutyEmailSender {
     }
 
     private void event(Connection c, Due d, String type, String error) throws SQLException {
-        var data = EventData.of(NotificationEvents.Data.email(d.agencyId(), d.id(), d.notificationId(), d.type(), error));
-        outbox.append(c, NotificationEvents.TOPIC, CloudEvent.of(NotificationEvents.SOURCE, type, d.notificationId().toString(),
-                d.agencyId(), data), "relais-notification-service", List.of());
+        var data =
+                EventData.of(NotificationEvents.Data.email(d.agencyId(), d.id(), d.notificationId(), d.type(), error));
+        outbox.append(
+                c,
+                NotificationEvents.TOPIC,
+                CloudEvent.of(
+                        NotificationEvents.SOURCE, type, d.notificationId().toString(), d.agencyId(), data),
+                "relais-notification-service",
+                List.of());
     }
 
     private static void update(Connection c, String sql, UUID id) throws SQLException {

@@ -2,13 +2,12 @@ package org.relais.notification.events;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
 import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.notification.notices.NotificationService;
 import org.relais.notification.notices.Recipients;
 import org.relais.notification.webhook.WebhookService;
-
-import java.util.Set;
 
 /**
  * What this service does with the events of {@code relais.cases}: the owning agency is told of a case opened for it

@@ -4,15 +4,14 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.relais.blocks.events.CaseEvents;
-import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.ReferralEvents;
-import org.relais.blocks.inbox.EventConsumers;
-
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.relais.blocks.events.CaseEvents;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.ReferralEvents;
+import org.relais.blocks.inbox.EventConsumers;
 
 /**
  * The consumer {@code notify} (group {@code notification-service.notify}) over {@code relais.referrals} and
@@ -24,10 +23,15 @@ public class NotifyConsumer {
 
     static final String NAME = "notify";
     static final List<String> TOPICS = List.of(ReferralEvents.TOPIC, CaseEvents.TOPIC);
-    static final Set<String> TYPES = Stream.concat(ReferralEventHandlers.NOTIFIED.stream(), CaseEventHandlers.NOTIFIED.stream())
+    static final Set<String> TYPES = Stream.concat(
+                    ReferralEventHandlers.NOTIFIED.stream(), CaseEventHandlers.NOTIFIED.stream())
             .collect(Collectors.toUnmodifiableSet());
 
-    void start(@Observes StartupEvent event, EventConsumers consumers, ReferralEventHandlers referrals, CaseEventHandlers cases) {
+    void start(
+            @Observes StartupEvent event,
+            EventConsumers consumers,
+            ReferralEventHandlers referrals,
+            CaseEventHandlers cases) {
         consumers.start(NAME, TOPICS, TYPES, e -> handle(e, referrals, cases));
     }
 

@@ -6,8 +6,7 @@ import java.util.Set;
 /** The agencies party to an event, as its data names them (absent ones left out). */
 final class Parties {
 
-    private Parties() {
-    }
+    private Parties() {}
 
     static Set<String> of(String... agencyIds) {
         Set<String> parties = new LinkedHashSet<>();

@@ -1,15 +1,5 @@
 package org.relais.notification.events;
 
-import io.smallrye.mutiny.Uni;
-import jakarta.enterprise.context.ApplicationScoped;
-import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.ReferralEvents;
-import org.relais.notification.notices.NotificationService;
-import org.relais.notification.notices.Recipients;
-import org.relais.notification.webhook.WebhookService;
-
-import java.util.Set;
-
 import static org.relais.blocks.events.ReferralEvents.ACCEPTED;
 import static org.relais.blocks.events.ReferralEvents.ACKNOWLEDGED;
 import static org.relais.blocks.events.ReferralEvents.COMPLETED;
@@ -21,6 +11,15 @@ import static org.relais.blocks.events.ReferralEvents.REDIRECTED;
 import static org.relais.blocks.events.ReferralEvents.SENT;
 import static org.relais.blocks.events.ReferralEvents.WITHDRAWN;
 
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.ReferralEvents;
+import org.relais.notification.notices.NotificationService;
+import org.relais.notification.notices.Recipients;
+import org.relais.notification.webhook.WebhookService;
+
 /**
  * What this service does with the events of {@code relais.referrals}: the agencies party to a referral are told of
  * what needs them ({@link #NOTIFIED}: in their notification list, and by duty e-mail when urgent; who is told of
@@ -31,8 +30,17 @@ import static org.relais.blocks.events.ReferralEvents.WITHDRAWN;
 public class ReferralEventHandlers {
 
     /** The referral events someone is told of: not {@code started} nor {@code held}, which change nothing for the others. */
-    public static final Set<String> NOTIFIED = Set.of(SENT, ACKNOWLEDGED, ACCEPTED, DECLINED, REDIRECTED, COMPLETED, FAILED, WITHDRAWN,
-            CONSENT_WITHDRAWN, OVERDUE);
+    public static final Set<String> NOTIFIED = Set.of(
+            SENT,
+            ACKNOWLEDGED,
+            ACCEPTED,
+            DECLINED,
+            REDIRECTED,
+            COMPLETED,
+            FAILED,
+            WITHDRAWN,
+            CONSENT_WITHDRAWN,
+            OVERDUE);
 
     private final NotificationService notifications;
     private final WebhookService webhooks;

@@ -4,13 +4,12 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.List;
 import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.inbox.EventConsumers;
 import org.relais.notification.webhook.WebhookService;
-
-import java.util.List;
 
 /**
  * The consumer {@code webhooks} (group {@code notification-service.webhooks}) over {@code relais.referrals} and
@@ -24,7 +23,11 @@ public class WebhookConsumer {
     static final String NAME = "webhooks";
     static final List<String> TOPICS = List.of(ReferralEvents.TOPIC, CaseEvents.TOPIC);
 
-    void start(@Observes StartupEvent event, EventConsumers consumers, ReferralEventHandlers referrals, CaseEventHandlers cases) {
+    void start(
+            @Observes StartupEvent event,
+            EventConsumers consumers,
+            ReferralEventHandlers referrals,
+            CaseEventHandlers cases) {
         consumers.start(NAME, TOPICS, WebhookService.EVENT_TYPES, e -> handle(e, referrals, cases));
     }
 

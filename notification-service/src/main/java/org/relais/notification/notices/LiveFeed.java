@@ -27,9 +27,11 @@ public class LiveFeed {
     private final String password;
     private PgSubscriber subscriber;
 
-    public LiveFeed(Vertx vertx, @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-                    @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String user,
-                    @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
+    public LiveFeed(
+            Vertx vertx,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+            @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String user,
+            @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
         this.vertx = vertx;
         this.url = url;
         this.user = user;
@@ -38,7 +40,8 @@ public class LiveFeed {
 
     void start(@Observes StartupEvent event) {
         PgConnectOptions options = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url)
-                .setUser(user).setPassword(password);
+                .setUser(user)
+                .setPassword(password);
         subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 1000L);
         subscriber.channel("relais_notifications").handler(payload -> {
             int colon = payload.lastIndexOf(':');

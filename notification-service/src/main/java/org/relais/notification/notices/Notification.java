@@ -5,7 +5,6 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-
 import java.time.Instant;
 import java.util.UUID;
 
@@ -15,24 +14,35 @@ import java.util.UUID;
 public class Notification extends PanacheEntityBase {
     @Id
     public UUID id;
+
     @Column(insertable = false, updatable = false)
     public Long seq;
+
     @Column(name = "event_id")
     public UUID eventId;
+
     public String type;
     public String audience;
+
     @Column(name = "agency_id")
     public String agencyId;
+
     public String role;
     public String username;
+
     @Column(name = "referral_id")
     public UUID referralId;
+
     @Column(name = "case_id")
     public UUID caseId;
+
     public String priority;
+
     @Column(name = "template_key")
     public String templateKey;
+
     public String params;
+
     @Column(name = "created_at")
     public Instant createdAt;
 }

@@ -6,7 +6,6 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
-
 import java.io.Serializable;
 import java.time.Instant;
 import java.util.Objects;
@@ -21,8 +20,10 @@ public class NotificationReadMark extends PanacheEntityBase {
     @Id
     @Column(name = "notification_id")
     public UUID notificationId;
+
     @Id
     public String username;
+
     @Column(name = "read_at")
     public Instant readAt;
 
@@ -32,7 +33,9 @@ public class NotificationReadMark extends PanacheEntityBase {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && Objects.equals(k.notificationId, notificationId) && Objects.equals(k.username, username);
+            return o instanceof Key k
+                    && Objects.equals(k.notificationId, notificationId)
+                    && Objects.equals(k.username, username);
         }
 
         @Override

@@ -1,21 +1,23 @@
 package org.relais.notification.notices;
 
-import org.relais.blocks.events.CaseEvents;
-import org.relais.blocks.events.ReferralEvents;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.relais.blocks.events.CaseEvents;
+import org.relais.blocks.events.ReferralEvents;
 
 /** Who is told of which event (API guide section 6.2), and the coded facts the texts may use. */
 public final class Recipients {
 
-    public enum Audience { AGENCY, ROLE, USER }
-
-    public record Recipient(String agencyId, Audience audience, String role, String username) {
+    public enum Audience {
+        AGENCY,
+        ROLE,
+        USER
     }
+
+    public record Recipient(String agencyId, Audience audience, String role, String username) {}
 
     /**
      * What the notifications of one event need: who is told, the parameters the texts may use (references, priorities,
@@ -28,8 +30,7 @@ public final class Recipients {
         }
     }
 
-    private Recipients() {
-    }
+    private Recipients() {}
 
     /** Of a referral event: the receiver of what it is sent, the sender (and the origin of a redirect) of its outcome. */
     public static Notice of(String type, ReferralEvents.Data d) {
@@ -38,9 +39,14 @@ public final class Recipients {
         String origin = d.originAgencyId();
         List<Recipient> out = new ArrayList<>();
         switch (type) {
-            case ReferralEvents.SENT, ReferralEvents.WITHDRAWN, ReferralEvents.CONSENT_WITHDRAWN -> agency(out, receiver);
-            case ReferralEvents.ACKNOWLEDGED, ReferralEvents.ACCEPTED, ReferralEvents.DECLINED, ReferralEvents.REDIRECTED,
-                 ReferralEvents.COMPLETED, ReferralEvents.FAILED -> {
+            case ReferralEvents.SENT, ReferralEvents.WITHDRAWN, ReferralEvents.CONSENT_WITHDRAWN ->
+                agency(out, receiver);
+            case ReferralEvents.ACKNOWLEDGED,
+                    ReferralEvents.ACCEPTED,
+                    ReferralEvents.DECLINED,
+                    ReferralEvents.REDIRECTED,
+                    ReferralEvents.COMPLETED,
+                    ReferralEvents.FAILED -> {
                 agency(out, sender);
                 if (origin != null && !origin.equals(sender)) {
                     agency(out, origin);
@@ -50,7 +56,7 @@ public final class Recipients {
                 supervisors(out, sender);
                 supervisors(out, receiver);
             }
-            default -> { }
+            default -> {}
         }
         Map<String, String> params = new LinkedHashMap<>();
         put(params, "reference", d.reference());
@@ -80,7 +86,7 @@ public final class Recipients {
                     agency(out, owner);
                 }
             }
-            default -> { }
+            default -> {}
         }
         Map<String, String> params = new LinkedHashMap<>();
         put(params, "reference", d.reference());

@@ -22,6 +22,7 @@ final class StreamCursor {
     private final Supplier<Instant> clock;
     /** Every number up to here was sent or will never be visible to this stream. */
     private long watermark;
+
     private long highest;
     /** Numbers sent above the watermark, with when they were created. */
     private final TreeMap<Long, Instant> sent = new TreeMap<>();

@@ -1,7 +1,6 @@
 package org.relais.notification.webhook;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;

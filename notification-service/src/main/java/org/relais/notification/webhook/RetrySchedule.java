@@ -2,7 +2,6 @@ package org.relais.notification.webhook;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -30,6 +29,10 @@ public interface RetrySchedule {
     }
 
     default Duration delayAfter(int attempt) {
-        return delayAfter(attempt, firstDelay(), longestDelay(), 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4);
+        return delayAfter(
+                attempt,
+                firstDelay(),
+                longestDelay(),
+                0.8 + ThreadLocalRandom.current().nextDouble() * 0.4);
     }
 }

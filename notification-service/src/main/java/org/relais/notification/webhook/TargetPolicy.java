@@ -88,15 +88,16 @@ public final class TargetPolicy {
 
     private static final Range GLOBAL_UNICAST = range("2000::/3", "global unicast");
     // written as bytes: InetAddress parses "::ffff:0:0" as the IPv4 address 0.0.0.0
-    private static final Range V4_MAPPED = new Range(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0},
-            96, "IPv4-mapped");
+    private static final Range V4_MAPPED = new Range(
+            new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 0, 0, 0, 0}, 96, "IPv4-mapped");
 
-    private TargetPolicy() {
-    }
+    private TargetPolicy() {}
 
     /** What is wrong with the URL itself (scheme, host, credentials), or null: checked before any resolution. */
     public static String syntax(URI url) {
-        if (url.getScheme() == null || !(url.getScheme().equals("https") || url.getScheme().equals("http")) || url.getHost() == null) {
+        if (url.getScheme() == null
+                || !(url.getScheme().equals("https") || url.getScheme().equals("http"))
+                || url.getHost() == null) {
             return "must be an absolute http(s) URL";
         }
         if (url.getUserInfo() != null) {
@@ -115,7 +116,8 @@ public final class TargetPolicy {
      * Decides over every address the host resolved to: all must be allowed (a name that also points
      * inside would otherwise pass by its public address); the first is the one to connect to.
      */
-    public static Decision decide(URI url, List<InetAddress> addresses, List<String> allowedHosts, boolean allowLoopback) {
+    public static Decision decide(
+            URI url, List<InetAddress> addresses, List<String> allowedHosts, boolean allowLoopback) {
         String bad = syntax(url);
         if (bad != null) {
             return Decision.refuse(bad);
@@ -123,7 +125,8 @@ public final class TargetPolicy {
         if (addresses.isEmpty()) {
             return Decision.refuse("host does not resolve");
         }
-        boolean listedName = allowedHosts.stream().anyMatch(h -> h.equalsIgnoreCase(url.getHost()) || h.equalsIgnoreCase(host(url)));
+        boolean listedName =
+                allowedHosts.stream().anyMatch(h -> h.equalsIgnoreCase(url.getHost()) || h.equalsIgnoreCase(host(url)));
         boolean https = url.getScheme().equals("https");
         int port = url.getPort() < 0 ? (https ? 443 : 80) : url.getPort();
         for (InetAddress address : addresses) {
@@ -133,7 +136,8 @@ public final class TargetPolicy {
             }
             String special = specialPurpose(address);
             if (special != null) {
-                return Decision.refuse("targets a special-purpose address (" + special + ") that the agency does not allow");
+                return Decision.refuse(
+                        "targets a special-purpose address (" + special + ") that the agency does not allow");
             }
             if (!https) {
                 return Decision.refuse("must use https");
@@ -206,7 +210,10 @@ public final class TargetPolicy {
     private static Range range(String cidr, String name) {
         int slash = cidr.indexOf('/');
         try {
-            return new Range(InetAddress.getByName(cidr.substring(0, slash)).getAddress(), Integer.parseInt(cidr.substring(slash + 1)), name);
+            return new Range(
+                    InetAddress.getByName(cidr.substring(0, slash)).getAddress(),
+                    Integer.parseInt(cidr.substring(slash + 1)),
+                    name);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(cidr, e);
         }

@@ -6,8 +6,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -19,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Resolves webhook hosts off the event loops and off the dispatcher: the JDK resolver blocks, so it runs
@@ -34,16 +33,18 @@ public class TargetResolver {
     private final ThreadPoolExecutor pool;
     private final ConcurrentHashMap<String, CompletableFuture<List<InetAddress>>> inFlight = new ConcurrentHashMap<>();
 
-    public TargetResolver(HostLookup lookup,
-                          @ConfigProperty(name = "relais.webhooks.resolve-timeout", defaultValue = "3s") Duration timeout,
-                          @ConfigProperty(name = "relais.webhooks.resolver-threads", defaultValue = "4") int threads) {
+    public TargetResolver(
+            HostLookup lookup,
+            @ConfigProperty(name = "relais.webhooks.resolve-timeout", defaultValue = "3s") Duration timeout,
+            @ConfigProperty(name = "relais.webhooks.resolver-threads", defaultValue = "4") int threads) {
         this.lookup = lookup;
         this.timeout = timeout;
-        this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000), r -> {
-            Thread t = new Thread(r, "webhook-resolver");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool =
+                new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1000), r -> {
+                    Thread t = new Thread(r, "webhook-resolver");
+                    t.setDaemon(true);
+                    return t;
+                });
         pool.allowCoreThreadTimeOut(true);
     }
 

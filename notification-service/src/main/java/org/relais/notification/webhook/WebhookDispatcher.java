@@ -16,21 +16,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.relais.blocks.crypto.DataKey;
-import org.relais.blocks.crypto.FieldCipher;
-import org.relais.blocks.directory.AgencyDirectory;
-import org.relais.blocks.directory.AgencyRecord;
-import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.events.EventData;
-import org.relais.blocks.events.Uuids;
-import org.relais.blocks.outbox.Outbox;
-import org.relais.blocks.pg.PgListener;
-import org.relais.blocks.security.Permission;
-import org.relais.blocks.time.RelaisClock;
-import org.relais.notification.PushGate;
-import org.relais.notification.events.NotificationEvents;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -51,6 +36,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.crypto.DataKey;
+import org.relais.blocks.crypto.FieldCipher;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.EventData;
+import org.relais.blocks.events.Uuids;
+import org.relais.blocks.outbox.Outbox;
+import org.relais.blocks.pg.PgListener;
+import org.relais.blocks.security.Permission;
+import org.relais.blocks.time.RelaisClock;
+import org.relais.notification.PushGate;
+import org.relais.notification.events.NotificationEvents;
 
 /**
  * Delivers webhooks. Due deliveries are claimed under {@code FOR UPDATE SKIP LOCKED} and leased (so one
@@ -83,6 +82,7 @@ public class WebhookDispatcher {
     private final Vertx vertx;
     /** Wakes the dispatcher when deliveries are stored (see {@link #onStart}). */
     private final PgListener wake;
+
     private final ReentrantLock dispatching = new ReentrantLock();
     private final AtomicBoolean again = new AtomicBoolean();
     private final ConcurrentHashMap<String, AtomicInteger> inFlightByAgency = new ConcurrentHashMap<>();
@@ -101,16 +101,24 @@ public class WebhookDispatcher {
         return t;
     });
 
-    public WebhookDispatcher(AgroalDataSource dataSource, FieldCipher cipher, AgencyDirectory directory, RetrySchedule schedule,
-                             TargetResolver resolver, PushGate gate,
-                             Outbox outbox, ObjectMapper mapper, RelaisClock clock,
-                             Vertx vertx, @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
-                             @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
-                             @ConfigProperty(name = "relais.webhooks.in-flight-per-agency", defaultValue = "10") int perAgency,
-                             @ConfigProperty(name = "relais.webhooks.max-in-flight", defaultValue = "200") int maxInFlight,
-                             @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
-                             @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
-                             @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
+    public WebhookDispatcher(
+            AgroalDataSource dataSource,
+            FieldCipher cipher,
+            AgencyDirectory directory,
+            RetrySchedule schedule,
+            TargetResolver resolver,
+            PushGate gate,
+            Outbox outbox,
+            ObjectMapper mapper,
+            RelaisClock clock,
+            Vertx vertx,
+            @ConfigProperty(name = "relais.webhooks.allow-loopback", defaultValue = "false") boolean allowLoopback,
+            @ConfigProperty(name = "relais.webhooks.timeout", defaultValue = "10s") Duration timeout,
+            @ConfigProperty(name = "relais.webhooks.in-flight-per-agency", defaultValue = "10") int perAgency,
+            @ConfigProperty(name = "relais.webhooks.max-in-flight", defaultValue = "200") int maxInFlight,
+            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
+            @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
+            @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
         this.wake = new PgListener(jdbcUrl, username, password, "webhook-wake");
         this.dataSource = dataSource;
         this.cipher = cipher;
@@ -127,15 +135,25 @@ public class WebhookDispatcher {
         this.timeout = timeout;
         this.vertx = vertx;
         if (timeout.plus(resolver.timeout()).compareTo(LEASE) >= 0) {
-            throw new IllegalStateException("relais.webhooks.timeout plus resolve-timeout must stay under the delivery lease of " + LEASE);
+            throw new IllegalStateException(
+                    "relais.webhooks.timeout plus resolve-timeout must stay under the delivery lease of " + LEASE);
         }
-        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) Math.min(timeout.toMillis(), 5000))
-                .setMaxPoolSize(50).setKeepAlive(false));
+        this.http = vertx.createHttpClient(new HttpClientOptions()
+                .setConnectTimeout((int) Math.min(timeout.toMillis(), 5000))
+                .setMaxPoolSize(50)
+                .setKeepAlive(false));
     }
 
-    private record Due(UUID id, String messageId, String payload, int attempts, String url, String agencyId, String secret,
-                       String previousSecret, UUID webhookId) {
-    }
+    private record Due(
+            UUID id,
+            String messageId,
+            String payload,
+            int attempts,
+            String url,
+            String agencyId,
+            String secret,
+            String previousSecret,
+            UUID webhookId) {}
 
     /**
      * Wakes the dispatcher when deliveries are stored: a trigger on {@code webhook_deliveries} fires
@@ -155,7 +173,9 @@ public class WebhookDispatcher {
      * Claims and sends what is due, one dispatch at a time: a call while another runs makes that one go
      * round again instead of waiting, so no signal is lost and no two dispatches of this instance overlap.
      */
-    @Scheduled(every = "${relais.webhooks.dispatch-every:250ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${relais.webhooks.dispatch-every:250ms}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void dispatch() {
         again.set(true);
@@ -172,8 +192,9 @@ public class WebhookDispatcher {
     /** Secrets kept for retried requests are forgotten when their Idempotency-Keys expire (24 hours). */
     @Scheduled(every = "1h", delayed = "1m", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void forgetIssuedSecrets() {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "delete from webhook_secret_issues where created_at < now() - interval '24 hours'")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "delete from webhook_secret_issues where created_at < now() - interval '24 hours'")) {
             ps.executeUpdate();
         } catch (SQLException e) {
             Log.warnf("issued webhook secrets not purged yet: %s", e.getMessage());
@@ -223,18 +244,19 @@ public class WebhookDispatcher {
         List<Due> due = new ArrayList<>();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement ps = c.prepareStatement("with room (agency_id, slots) as (select * from unnest(?::text[], ?::int[])), "
-                    + "candidates as (select x.id, w.agency_id, x.next_attempt_at, r.slots from room r "
-                    + "join webhooks w on w.agency_id = r.agency_id and not w.paused and w.deleted_at is null "
-                    + "cross join lateral (select d.id, d.next_attempt_at from webhook_deliveries d where d.webhook_id = w.id "
-                    + "and d.status = 'PENDING' and d.next_attempt_at <= now() order by d.next_attempt_at limit r.slots) x), "
-                    + "turns as (select id, slots, row_number() over (partition by agency_id order by next_attempt_at, id) as turn "
-                    + "from candidates) "
-                    + "select d.id, d.message_id, d.payload, d.attempts, w.url, w.agency_id, "
-                    + "w.id, w.data_key_id, w.secret_ct, w.previous_secret_ct, w.previous_secret_until from turns t "
-                    + "join webhook_deliveries d on d.id = t.id join webhooks w on w.id = d.webhook_id "
-                    + "where t.turn <= t.slots and d.status = 'PENDING' and d.next_attempt_at <= now() "
-                    + "order by t.turn, d.next_attempt_at limit ? for update of d skip locked")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("with room (agency_id, slots) as (select * from unnest(?::text[], ?::int[])), "
+                            + "candidates as (select x.id, w.agency_id, x.next_attempt_at, r.slots from room r "
+                            + "join webhooks w on w.agency_id = r.agency_id and not w.paused and w.deleted_at is null "
+                            + "cross join lateral (select d.id, d.next_attempt_at from webhook_deliveries d where d.webhook_id = w.id "
+                            + "and d.status = 'PENDING' and d.next_attempt_at <= now() order by d.next_attempt_at limit r.slots) x), "
+                            + "turns as (select id, slots, row_number() over (partition by agency_id order by next_attempt_at, id) as turn "
+                            + "from candidates) "
+                            + "select d.id, d.message_id, d.payload, d.attempts, w.url, w.agency_id, "
+                            + "w.id, w.data_key_id, w.secret_ct, w.previous_secret_ct, w.previous_secret_until from turns t "
+                            + "join webhook_deliveries d on d.id = t.id join webhooks w on w.id = d.webhook_id "
+                            + "where t.turn <= t.slots and d.status = 'PENDING' and d.next_attempt_at <= now() "
+                            + "order by t.turn, d.next_attempt_at limit ? for update of d skip locked")) {
                 ps.setArray(1, c.createArrayOf("text", agencies.toArray()));
                 ps.setArray(2, c.createArrayOf("integer", slots.toArray()));
                 ps.setInt(3, Math.min(BATCH, free));
@@ -242,17 +264,29 @@ public class WebhookDispatcher {
                     while (rs.next()) {
                         UUID webhookId = rs.getObject(7, UUID.class);
                         DataKey key = cipher.dataKey(c, rs.getObject(8, UUID.class));
-                        String secret = key.decrypt(Webhook.TABLE, webhookId, "secret", rs.getString(9)).orElse(null);
+                        String secret = key.decrypt(Webhook.TABLE, webhookId, "secret", rs.getString(9))
+                                .orElse(null);
                         Timestamp until = rs.getTimestamp(11);
                         String previous = until != null && until.toInstant().isAfter(clock.now())
-                                ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10)).orElse(null) : null;
-                        due.add(new Due(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getString(5),
-                                rs.getString(6), secret, previous, webhookId));
+                                ? key.decrypt(Webhook.TABLE, webhookId, "previousSecret", rs.getString(10))
+                                        .orElse(null)
+                                : null;
+                        due.add(new Due(
+                                rs.getObject(1, UUID.class),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getInt(4),
+                                rs.getString(5),
+                                rs.getString(6),
+                                secret,
+                                previous,
+                                webhookId));
                     }
                 }
             }
-            try (PreparedStatement lease = c.prepareStatement(
-                    "update webhook_deliveries set next_attempt_at = now() + interval '" + LEASE.getSeconds() + " seconds' where id = ?")) {
+            try (PreparedStatement lease =
+                    c.prepareStatement("update webhook_deliveries set next_attempt_at = now() + interval '"
+                            + LEASE.getSeconds() + " seconds' where id = ?")) {
                 for (Due d : due) {
                     lease.setObject(1, d.id());
                     lease.addBatch();
@@ -279,12 +313,15 @@ public class WebhookDispatcher {
      */
     private void hold(Due d) {
         recorder.execute(() -> {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                    "update webhook_deliveries set next_attempt_at = now() where id = ? and status = 'PENDING'")) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement ps = c.prepareStatement(
+                            "update webhook_deliveries set next_attempt_at = now() where id = ? and status = 'PENDING'")) {
                 ps.setObject(1, d.id());
                 ps.executeUpdate();
             } catch (SQLException e) {
-                Log.warnf("held webhook delivery %s not handed back (%s); it is claimed again after its lease", d.id(), e.getMessage());
+                Log.warnf(
+                        "held webhook delivery %s not handed back (%s); it is claimed again after its lease",
+                        d.id(), e.getMessage());
             } finally {
                 settled(d);
             }
@@ -323,11 +360,18 @@ public class WebhookDispatcher {
             return;
         }
         List<String> allowed = new ArrayList<>();
-        directory.find(d.agencyId()).ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
+        directory
+                .find(d.agencyId())
+                .ifPresent(a -> a.record().path("webhookAllowedHosts").forEach(h -> allowed.add(h.asText())));
         resolver.resolve(TargetPolicy.host(uri)).whenComplete((addresses, failure) -> {
             if (failure != null) {
-                record(d, null, started, failure instanceof TimeoutException
-                        ? "target did not resolve in time" : "target could not be resolved");
+                record(
+                        d,
+                        null,
+                        started,
+                        failure instanceof TimeoutException
+                                ? "target did not resolve in time"
+                                : "target could not be resolved");
                 return;
             }
             TargetPolicy.Decision decision = TargetPolicy.decide(uri, addresses, allowed, allowLoopback);
@@ -352,19 +396,22 @@ public class WebhookDispatcher {
                 .setHost(uri.getHost())
                 .setPort(port)
                 .setSsl(uri.getScheme().equals("https"))
-                .setURI(uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath()
-                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
+                .setURI(
+                        uri.getRawPath() == null || uri.getRawPath().isEmpty()
+                                ? "/"
+                                : uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
                 .setIdleTimeout(timeout.toMillis())
                 .putHeader("Content-Type", "application/cloudevents+json; charset=UTF-8")
                 .putHeader("webhook-id", d.messageId())
                 .putHeader("webhook-timestamp", Long.toString(timestamp))
-                .putHeader("webhook-signature", WebhookSigner.header(d.messageId(), timestamp, d.payload(), d.secret(), d.previousSecret()));
+                .putHeader(
+                        "webhook-signature",
+                        WebhookSigner.header(d.messageId(), timestamp, d.payload(), d.secret(), d.previousSecret()));
         // the idle timeout alone lets a receiver that trickles bytes hold the attempt (and outlive its
         // lease, then be sent twice): the whole exchange, from asking for a connection to the last byte
         // of the answer, gets relais.webhooks.timeout, after which the request is reset and the attempt failed
         AtomicBoolean over = new AtomicBoolean();
-        AtomicReference<HttpClientRequest> inFlightRequest =
-                new AtomicReference<>();
+        AtomicReference<HttpClientRequest> inFlightRequest = new AtomicReference<>();
         long deadline = vertx.setTimer(timeout.toMillis(), t -> {
             if (over.compareAndSet(false, true)) {
                 HttpClientRequest req = inFlightRequest.get();
@@ -389,7 +436,11 @@ public class WebhookDispatcher {
                     }
                     vertx.cancelTimer(deadline);
                     if (ar.succeeded()) {
-                        record(d, ar.result(), started, ar.result() >= 200 && ar.result() < 300 ? null : "HTTP " + ar.result());
+                        record(
+                                d,
+                                ar.result(),
+                                started,
+                                ar.result() >= 200 && ar.result() < 300 ? null : "HTTP " + ar.result());
                     } else {
                         record(d, null, started, ar.cause().getClass().getSimpleName());
                     }
@@ -408,12 +459,28 @@ public class WebhookDispatcher {
         } catch (IOException e) {
             throw new SQLException("unreadable delivery payload", e);
         }
-        var data = EventData.of(NotificationEvents.Data.webhook(d.agencyId(), d.id(), d.webhookId(), d.messageId(),
-                delivered.path("id").asText(), delivered.path("type").asText(), attempts, status, error));
+        var data = EventData.of(NotificationEvents.Data.webhook(
+                d.agencyId(),
+                d.id(),
+                d.webhookId(),
+                d.messageId(),
+                delivered.path("id").asText(),
+                delivered.path("type").asText(),
+                attempts,
+                status,
+                error));
         String subject = delivered.path("subject").asText(d.id().toString());
-        outbox.append(c, NotificationEvents.TOPIC, CloudEvent.of(NotificationEvents.SOURCE,
-                error == null ? NotificationEvents.DELIVERED : NotificationEvents.FAILED, subject, d.agencyId(), data),
-                "relais-notification-service", List.of(d.webhookId().toString()));
+        outbox.append(
+                c,
+                NotificationEvents.TOPIC,
+                CloudEvent.of(
+                        NotificationEvents.SOURCE,
+                        error == null ? NotificationEvents.DELIVERED : NotificationEvents.FAILED,
+                        subject,
+                        d.agencyId(),
+                        data),
+                "relais-notification-service",
+                List.of(d.webhookId().toString()));
     }
 
     private void record(Due d, Integer status, long started, String error) {
@@ -433,12 +500,15 @@ public class WebhookDispatcher {
                 int attempts = d.attempts() + 1;
                 String sql;
                 if (error == null) {
-                    sql = "update webhook_deliveries set status = 'DELIVERED', attempts = ?, last_status_code = ?, delivered_at = now() where id = ?";
+                    sql =
+                            "update webhook_deliveries set status = 'DELIVERED', attempts = ?, last_status_code = ?, delivered_at = now() where id = ?";
                 } else if (attempts >= schedule.maxAttempts()) {
-                    sql = "update webhook_deliveries set status = 'FAILED', attempts = ?, last_status_code = ? where id = ?";
+                    sql =
+                            "update webhook_deliveries set status = 'FAILED', attempts = ?, last_status_code = ? where id = ?";
                 } else {
-                    sql = "update webhook_deliveries set attempts = ?, last_status_code = ?, next_attempt_at = now() + interval '"
-                            + schedule.delayAfter(attempts).toMillis() + " milliseconds' where id = ?";
+                    sql =
+                            "update webhook_deliveries set attempts = ?, last_status_code = ?, next_attempt_at = now() + interval '"
+                                    + schedule.delayAfter(attempts).toMillis() + " milliseconds' where id = ?";
                 }
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setInt(1, attempts);
@@ -451,7 +521,9 @@ public class WebhookDispatcher {
                 }
                 c.commit();
             } catch (SQLException e) {
-                Log.warnf("webhook delivery %s outcome not recorded (%s); it will be sent again after its lease", d.id(), e.getMessage());
+                Log.warnf(
+                        "webhook delivery %s outcome not recorded (%s); it will be sent again after its lease",
+                        d.id(), e.getMessage());
             } finally {
                 settled(d);
             }

@@ -16,20 +16,19 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.relais.blocks.idempotency.Idempotent;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.security.Callers;
 import org.relais.blocks.security.Permission;
-
-import java.net.URI;
-import java.util.List;
-import java.util.UUID;
 
 @Path("/api/v1/webhooks")
 @Produces(MediaType.APPLICATION_JSON)
@@ -52,20 +51,47 @@ public class WebhookResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
-    @Operation(operationId = "registerWebhook", summary = "Register a webhook; the secret is shown this once (and to a retry with the same Idempotency-Key)")
-    @APIResponse(responseCode = "201", description = "Registered, with its secret", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WebhookViews.View.class)))
+    @Operation(
+            operationId = "registerWebhook",
+            summary =
+                    "Register a webhook; the secret is shown this once (and to a retry with the same Idempotency-Key)")
+    @APIResponse(
+            responseCode = "201",
+            description = "Registered, with its secret",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = WebhookViews.View.class)))
     @APIResponse(responseCode = "409", description = "A request with this Idempotency-Key is still being processed")
-    @APIResponse(responseCode = "422", description = "Invalid URL or target not allowed, unknown event type, the agency's webhook limit reached (limit in the problem), or the Idempotency-Key used with another body")
-    public Uni<Response> register(@Valid @NotNull WebhookViews.Create body, @HeaderParam("Idempotency-Key") String key) {
+    @APIResponse(
+            responseCode = "422",
+            description =
+                    "Invalid URL or target not allowed, unknown event type, the agency's webhook limit reached (limit in the problem), or the Idempotency-Key used with another body")
+    public Uni<Response> register(
+            @Valid @NotNull WebhookViews.Create body, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
         // the target is resolved before any transaction: a host whose DNS hangs must not hold a database
         // connection (and the agency's registration lock) for the resolver's timeout
-        return service.validate(body, caller).chain(() -> idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks", body,
-                fresh -> service.register(body, caller, fresh != null)
-                        .map(issued -> new Idempotent.Outcome(String.valueOf(issued.issueId()), 201, Response.created(
-                                URI.create("/api/v1/webhooks/" + issued.view().id())).entity(issued.view()).build())),
-                replay -> service.reissued(UUID.fromString(replay.resourceId()), caller).map(v -> Response.status(replay.status())
-                        .location(URI.create("/api/v1/webhooks/" + v.id())).entity(v).build())));
+        return service.validate(body, caller)
+                .chain(() -> idempotent.post(
+                        caller.agencyId(),
+                        key,
+                        "POST",
+                        "/api/v1/webhooks",
+                        body,
+                        fresh -> service.register(body, caller, fresh != null)
+                                .map(issued -> new Idempotent.Outcome(
+                                        String.valueOf(issued.issueId()),
+                                        201,
+                                        Response.created(URI.create("/api/v1/webhooks/"
+                                                        + issued.view().id()))
+                                                .entity(issued.view())
+                                                .build())),
+                        replay -> service.reissued(UUID.fromString(replay.resourceId()), caller)
+                                .map(v -> Response.status(replay.status())
+                                        .location(URI.create("/api/v1/webhooks/" + v.id()))
+                                        .entity(v)
+                                        .build())));
     }
 
     @GET
@@ -91,18 +117,34 @@ public class WebhookResource {
     @POST
     @Path("/{id}/rotate-secret")
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
-    @Operation(operationId = "rotateWebhookSecret", summary = "A new secret; the old one keeps signing for 24 hours. "
-            + "A retry with the same Idempotency-Key answers the same new secret and rotates nothing")
-    @APIResponse(responseCode = "200", description = "The webhook with its new secret, shown this once", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = WebhookViews.View.class)))
+    @Operation(
+            operationId = "rotateWebhookSecret",
+            summary = "A new secret; the old one keeps signing for 24 hours. "
+                    + "A retry with the same Idempotency-Key answers the same new secret and rotates nothing")
+    @APIResponse(
+            responseCode = "200",
+            description = "The webhook with its new secret, shown this once",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = WebhookViews.View.class)))
     @APIResponse(responseCode = "400", description = "A malformed Idempotency-Key")
     @APIResponse(responseCode = "409", description = "A request with this Idempotency-Key is still being processed")
     @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another request")
     public Uni<Response> rotate(@PathParam("id") String id, @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
         UUID webhookId = uuid(id);
-        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks/" + id + "/rotate-secret", null,
+        return idempotent.post(
+                caller.agencyId(),
+                key,
+                "POST",
+                "/api/v1/webhooks/" + id + "/rotate-secret",
+                null,
                 fresh -> service.rotate(webhookId, caller, fresh != null)
-                        .map(issued -> new Idempotent.Outcome(String.valueOf(issued.issueId()), 200, Response.ok(issued.view()).build())),
+                        .map(issued -> new Idempotent.Outcome(
+                                String.valueOf(issued.issueId()),
+                                200,
+                                Response.ok(issued.view()).build())),
                 replay -> service.reissued(UUID.fromString(replay.resourceId()), caller)
                         .map(v -> Response.status(replay.status()).entity(v).build()));
     }
@@ -114,13 +156,16 @@ public class WebhookResource {
     @APIResponse(responseCode = "204", description = "Removed")
     public Uni<Response> delete(@PathParam("id") String id) {
         CallerContext caller = agency();
-        return Panache.withTransaction(() -> service.delete(uuid(id), caller)).replaceWith(Response.noContent().build());
+        return Panache.withTransaction(() -> service.delete(uuid(id), caller))
+                .replaceWith(Response.noContent().build());
     }
 
     @GET
     @Path("/{id}/deliveries")
     @PermissionsAllowed(Permission.WEBHOOK_MANAGE_CODE)
-    @Operation(operationId = "listWebhookDeliveries", summary = "Deliveries with every attempt (time, status code, latency, error)")
+    @Operation(
+            operationId = "listWebhookDeliveries",
+            summary = "Deliveries with every attempt (time, status code, latency, error)")
     @APIResponse(responseCode = "200", description = "The deliveries, newest first")
     public Uni<List<WebhookViews.Delivery>> deliveries(@PathParam("id") String id) {
         CallerContext caller = agency();
@@ -133,16 +178,27 @@ public class WebhookResource {
     @Operation(operationId = "retryWebhookDelivery", summary = "Send a delivery again now (same webhook-id)")
     @APIResponse(responseCode = "204", description = "Queued")
     @APIResponse(responseCode = "400", description = "A malformed Idempotency-Key")
-    @APIResponse(responseCode = "409", description = "The delivery was already DELIVERED, or a request with this Idempotency-Key is still being processed")
+    @APIResponse(
+            responseCode = "409",
+            description =
+                    "The delivery was already DELIVERED, or a request with this Idempotency-Key is still being processed")
     @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another request")
-    public Uni<Response> retry(@PathParam("id") String id, @PathParam("deliveryId") String deliveryId,
-                               @HeaderParam("Idempotency-Key") String key) {
+    public Uni<Response> retry(
+            @PathParam("id") String id,
+            @PathParam("deliveryId") String deliveryId,
+            @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = agency();
         UUID webhookId = uuid(id);
         UUID delivery = uuid(deliveryId);
-        return idempotent.post(caller.agencyId(), key, "POST", "/api/v1/webhooks/" + id + "/deliveries/" + deliveryId + "/retry", null,
+        return idempotent.post(
+                caller.agencyId(),
+                key,
+                "POST",
+                "/api/v1/webhooks/" + id + "/deliveries/" + deliveryId + "/retry",
+                null,
                 fresh -> service.retry(webhookId, delivery, caller)
-                        .map(x -> new Idempotent.Outcome(delivery.toString(), 204, Response.noContent().build())),
+                        .map(x -> new Idempotent.Outcome(
+                                delivery.toString(), 204, Response.noContent().build())),
                 replay -> Uni.createFrom().item(Response.status(replay.status()).build()));
     }
 

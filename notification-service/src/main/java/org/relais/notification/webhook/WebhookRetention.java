@@ -4,10 +4,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.retention.RetentionTarget;
-
-import java.time.Duration;
 
 /**
  * The webhook tables the retention job cleans: attempts after {@code relais.retention.webhook-attempts}
@@ -21,15 +20,20 @@ public class WebhookRetention {
     @Produces
     @Singleton
     @Named("webhook-attempts")
-    RetentionTarget attempts(@ConfigProperty(name = "relais.retention.webhook-attempts", defaultValue = "30d") Duration keep) {
+    RetentionTarget attempts(
+            @ConfigProperty(name = "relais.retention.webhook-attempts", defaultValue = "30d") Duration keep) {
         return new RetentionTarget("webhook_attempts", "id", "at", "true", keep);
     }
 
     @Produces
     @Singleton
     @Named("webhook-deliveries")
-    RetentionTarget deliveries(@ConfigProperty(name = "relais.retention.webhook-deliveries", defaultValue = "90d") Duration keep) {
-        return new RetentionTarget("webhook_deliveries", "id", "created_at",
+    RetentionTarget deliveries(
+            @ConfigProperty(name = "relais.retention.webhook-deliveries", defaultValue = "90d") Duration keep) {
+        return new RetentionTarget(
+                "webhook_deliveries",
+                "id",
+                "created_at",
                 "status <> 'PENDING' and not exists (select 1 from webhook_attempts a where a.delivery_id = webhook_deliveries.id)",
                 keep);
     }

@@ -3,9 +3,8 @@ package org.relais.notification.notices;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import org.relais.testkit.EmbeddedInfra;
-
 import java.util.Map;
+import org.relais.testkit.EmbeddedInfra;
 
 /** A real SMTP server (GreenMail) on a fixed port, which a test can stop and start again. */
 public class MailSink implements QuarkusTestResourceLifecycleManager {
@@ -32,13 +31,16 @@ public class MailSink implements QuarkusTestResourceLifecycleManager {
         if (server == null) {
             return new jakarta.mail.internet.MimeMessage[0];
         }
-        return java.util.Arrays.stream(server.getReceivedMessages()).filter(m -> {
-            try {
-                return java.util.Arrays.stream(m.getAllRecipients()).anyMatch(a -> a.toString().contains(address));
-            } catch (jakarta.mail.MessagingException e) {
-                return false;
-            }
-        }).toArray(jakarta.mail.internet.MimeMessage[]::new);
+        return java.util.Arrays.stream(server.getReceivedMessages())
+                .filter(m -> {
+                    try {
+                        return java.util.Arrays.stream(m.getAllRecipients())
+                                .anyMatch(a -> a.toString().contains(address));
+                    } catch (jakarta.mail.MessagingException e) {
+                        return false;
+                    }
+                })
+                .toArray(jakarta.mail.internet.MimeMessage[]::new);
     }
 
     /** Subject, headers and body of a message, as text. */

@@ -1,14 +1,13 @@
 package org.relais.notification.notices;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class StreamCursorTest {
 
@@ -17,7 +16,7 @@ class StreamCursorTest {
 
     @Test
     void aLowerNumberCommittedAfterAHigherOneIsStillSentOnce() {
-        assertTrue(cursor.take(102, now.get()));      // 101's transaction (another instance) has not committed yet
+        assertTrue(cursor.take(102, now.get())); // 101's transaction (another instance) has not committed yet
         assertEquals(List.of(101L), cursor.gaps(), "the skipped number is asked for again");
         assertTrue(cursor.take(101, now.get()), "it is sent when it appears");
         assertFalse(cursor.take(101, now.get()), "once");

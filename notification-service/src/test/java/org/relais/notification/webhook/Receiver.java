@@ -1,7 +1,6 @@
 package org.relais.notification.webhook;
 
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,10 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A partner system's webhook endpoint: a real HTTP server that records what it receives. */
 final class Receiver implements AutoCloseable {
 
-    enum Mode { OK, FAIL, HANG }
-
-    record Received(Map<String, String> headers, String body, long at) {
+    enum Mode {
+        OK,
+        FAIL,
+        HANG
     }
+
+    record Received(Map<String, String> headers, String body, long at) {}
 
     final List<Received> received = new CopyOnWriteArrayList<>();
     final AtomicInteger failuresLeft = new AtomicInteger();
@@ -30,11 +32,15 @@ final class Receiver implements AutoCloseable {
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", ex -> {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            received.add(new Received(Map.of(
-                    "webhook-id", String.valueOf(ex.getRequestHeaders().getFirst("webhook-id")),
-                    "webhook-timestamp", String.valueOf(ex.getRequestHeaders().getFirst("webhook-timestamp")),
-                    "webhook-signature", String.valueOf(ex.getRequestHeaders().getFirst("webhook-signature"))),
-                    body, System.currentTimeMillis()));
+            received.add(new Received(
+                    Map.of(
+                            "webhook-id", String.valueOf(ex.getRequestHeaders().getFirst("webhook-id")),
+                            "webhook-timestamp",
+                                    String.valueOf(ex.getRequestHeaders().getFirst("webhook-timestamp")),
+                            "webhook-signature",
+                                    String.valueOf(ex.getRequestHeaders().getFirst("webhook-signature"))),
+                    body,
+                    System.currentTimeMillis()));
             if (mode == Mode.HANG) {
                 try {
                     // a receiver that never answers (until the dispatcher's timeout gives up on it)

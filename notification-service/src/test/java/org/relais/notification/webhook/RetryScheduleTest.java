@@ -1,11 +1,10 @@
 package org.relais.notification.webhook;
 
-import org.junit.jupiter.api.Test;
-
-import java.time.Duration;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class RetryScheduleTest {
 
@@ -23,17 +22,23 @@ class RetryScheduleTest {
 
     @Test
     void delaysGrowExponentiallyUpToTheCap() {
-        assertEquals(Duration.ofSeconds(10), RetrySchedule.delayAfter(1, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
-        assertEquals(Duration.ofSeconds(20), RetrySchedule.delayAfter(2, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
-        assertEquals(Duration.ofSeconds(80), RetrySchedule.delayAfter(4, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
-        assertEquals(Duration.ofHours(2), RetrySchedule.delayAfter(40, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
+        assertEquals(
+                Duration.ofSeconds(10), RetrySchedule.delayAfter(1, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
+        assertEquals(
+                Duration.ofSeconds(20), RetrySchedule.delayAfter(2, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
+        assertEquals(
+                Duration.ofSeconds(80), RetrySchedule.delayAfter(4, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
+        assertEquals(
+                Duration.ofHours(2), RetrySchedule.delayAfter(40, Duration.ofSeconds(10), Duration.ofHours(2), 1.0));
     }
 
     @Test
     void signaturesFollowStandardWebhooks() {
-        // computed independently: base64(HMAC-SHA256(key, "msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{\"test\": 2432232314}"))
+        // computed independently: base64(HMAC-SHA256(key, "msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{\"test\":
+        // 2432232314}"))
         String secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-        assertEquals("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+        assertEquals(
+                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
                 WebhookSigner.sign(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, "{\"test\": 2432232314}"));
         assertTrue(WebhookSigner.newSecret().startsWith("whsec_"));
     }

@@ -1,5 +1,11 @@
 package org.relais.notification.webhook;
 
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.hasItem;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -8,13 +14,6 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.directory.AgencyDirectory;
-import org.relais.blocks.directory.AgencyRecord;
-import org.relais.testkit.RelaisTestResource;
-import org.relais.testkit.TestTokens;
-
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -31,12 +30,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.hasItem;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.directory.AgencyDirectory;
+import org.relais.blocks.directory.AgencyRecord;
+import org.relais.testkit.RelaisTestResource;
+import org.relais.testkit.TestTokens;
 
 /**
  * Webhook hosts are resolved off the event loops and off the dispatcher, within a timeout: a name whose
@@ -46,7 +45,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @org.junit.jupiter.api.extension.ExtendWith(org.relais.testkit.OpenApiResponses.class)
-@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "notification"))
+@QuarkusTestResource(
+        value = RelaisTestResource.class,
+        initArgs = @ResourceArg(name = "database", value = "notification"))
 class WebhookResolutionIT {
 
     private static final String RUN = UUID.randomUUID().toString().substring(0, 6);
@@ -81,7 +82,8 @@ class WebhookResolutionIT {
     @Inject
     AgencyDirectory directory;
 
-    private final ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule())
+    private final ObjectMapper mapper = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private final Lookups lookups = new Lookups();
 
@@ -96,12 +98,17 @@ class WebhookResolutionIT {
     @Test
     void aTargetWhoseDnsHangsDelaysNoOtherAgencysDelivery() throws Exception {
         String slowHost = "slow-" + RUN + ".partner.test";
-        try (Receiver slowReceiver = new Receiver(); Receiver fastReceiver = new Receiver()) {
+        try (Receiver slowReceiver = new Receiver();
+                Receiver fastReceiver = new Receiver()) {
             String slowAdmin = TestTokens.serviceAccount(SLOW_AGENCY, "slow-system", "agency-admin");
             String fastAdmin = TestTokens.serviceAccount(FAST_AGENCY, "fast-system", "agency-admin");
-            String slowHook = (String) WebhookIT.register(slowAdmin, slowReceiver.url().replace("127.0.0.1", slowHost), "relais.referral.sent")
+            String slowHook = (String) WebhookIT.register(
+                            slowAdmin, slowReceiver.url().replace("127.0.0.1", slowHost), "relais.referral.sent")
                     .get("id");
-            WebhookIT.register(fastAdmin, fastReceiver.url().replace("127.0.0.1", "fast-" + RUN + ".partner.test"), "relais.referral.sent");
+            WebhookIT.register(
+                    fastAdmin,
+                    fastReceiver.url().replace("127.0.0.1", "fast-" + RUN + ".partner.test"),
+                    "relais.referral.sent");
             lookups.slow.add(slowHost);
             for (int i = 0; i < 5; i++) {
                 WebhookIT.sent(mapper, POLICE, SLOW_AGENCY);
@@ -114,9 +121,14 @@ class WebhookResolutionIT {
             long took = fastReceiver.received.get(0).at() - sent;
             assertTrue(took < 5_000, "the other agency's delivery waited " + took + " ms behind a hanging DNS lookup");
             // the slow target's attempts end at the resolution timeout, logged as such, and are retried later
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(slowAdmin)
-                    .when().get("/api/v1/webhooks/" + slowHook + "/deliveries").then().statusCode(200)
-                    .body("log.flatten().error", hasItem("target did not resolve in time")));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> given().auth()
+                            .oauth2(slowAdmin)
+                            .when()
+                            .get("/api/v1/webhooks/" + slowHook + "/deliveries")
+                            .then()
+                            .statusCode(200)
+                            .body("log.flatten().error", hasItem("target did not resolve in time")));
             assertEquals(0, slowReceiver.received.size());
         }
     }
@@ -126,16 +138,21 @@ class WebhookResolutionIT {
         String slowHost = "hang-" + RUN + ".partner.test";
         lookups.slow.add(slowHost);
         String admin = TestTokens.serviceAccount(SLOW_AGENCY, "slow-system", "agency-admin");
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String base = io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port;
         long start = System.currentTimeMillis();
         List<CompletableFuture<HttpResponse<String>>> registrations = new ArrayList<>();
         // more registrations than the service has event loops (2 per core)
         for (int i = 0; i < 2 * Runtime.getRuntime().availableProcessors() + 4; i++) {
-            registrations.add(client.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/webhooks"))
-                    .header("Authorization", "Bearer " + admin).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"url\": \"https://" + slowHost + "/hook\", \"eventTypes\": [\"relais.referral.sent\"]}"))
-                    .build(), HttpResponse.BodyHandlers.ofString()));
+            registrations.add(client.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "/api/v1/webhooks"))
+                            .header("Authorization", "Bearer " + admin)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"url\": \"https://" + slowHost
+                                    + "/hook\", \"eventTypes\": [\"relais.referral.sent\"]}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> lookups.slowCalls.get() > 0);
         long listStart = System.currentTimeMillis();

@@ -1,5 +1,8 @@
 package org.relais.notification.webhook;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -7,6 +10,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.relais.blocks.directory.AgencyDirectory;
 import org.relais.blocks.directory.AgencyRecord;
@@ -14,20 +20,15 @@ import org.relais.blocks.events.CloudEvent;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TestTokens;
 
-import java.time.Duration;
-import java.util.Map;
-import java.util.UUID;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /**
  * A new delivery goes out when it is stored, not at the dispatcher's next tick: here the tick comes
  * once an hour, so only the database's signal (NOTIFY on insert into webhook_deliveries) can send it.
  */
 @QuarkusTest
 @TestProfile(WebhookWakeIT.HourlyTick.class)
-@QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "notification"))
+@QuarkusTestResource(
+        value = RelaisTestResource.class,
+        initArgs = @ResourceArg(name = "database", value = "notification"))
 class WebhookWakeIT {
 
     public static class HourlyTick implements QuarkusTestProfile {
@@ -44,7 +45,8 @@ class WebhookWakeIT {
     @Inject
     AgencyDirectory directory;
 
-    private final ObjectMapper mapper = new ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+    private final ObjectMapper mapper = new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
             .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
     @Test
@@ -58,7 +60,8 @@ class WebhookWakeIT {
                 CloudEvent event = WebhookIT.sent(mapper, POLICE, NGO);
                 int expected = i + 1;
                 await().atMost(Duration.ofSeconds(20)).until(() -> receiver.received.size() >= expected);
-                assertEquals("msg_" + event.id(), receiver.received.get(i).headers().get("webhook-id"));
+                assertEquals(
+                        "msg_" + event.id(), receiver.received.get(i).headers().get("webhook-id"));
             }
         }
     }

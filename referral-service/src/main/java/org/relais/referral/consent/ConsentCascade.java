@@ -4,6 +4,9 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 import org.relais.blocks.crypto.FieldCipher;
 import org.relais.blocks.idempotency.IdempotencyStore;
 import org.relais.blocks.security.CallerContext;
@@ -12,10 +15,6 @@ import org.relais.referral.flow.Referral;
 import org.relais.referral.flow.ReferralAction;
 import org.relais.referral.flow.ReferralRecorder;
 import org.relais.referral.flow.Transition;
-
-import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
 
 /**
  * The end of a survivor's consent, followed wherever her data went: she withdrew it on a referral, it expired, or the
@@ -33,7 +32,8 @@ public class ConsentCascade {
     private final ReferralRecorder recorder;
     private final RelaisClock clock;
 
-    public ConsentCascade(FieldCipher cipher, IdempotencyStore idempotency, ReferralRecorder recorder, RelaisClock clock) {
+    public ConsentCascade(
+            FieldCipher cipher, IdempotencyStore idempotency, ReferralRecorder recorder, RelaisClock clock) {
         this.cipher = cipher;
         this.idempotency = idempotency;
         this.recorder = recorder;
@@ -56,34 +56,47 @@ public class ConsentCascade {
      */
     public Uni<Void> caseDataErased(UUID caseId, String reason) {
         ConsentEnd why = reason != null && reason.contains("expired") ? ConsentEnd.EXPIRED : ConsentEnd.WITHDRAWN;
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "update known_cases set data_erased_at = coalesce(data_erased_at, now()) where case_id = ?1")
-                        .setParameter(1, caseId).executeUpdate())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "update known_cases set data_erased_at = coalesce(data_erased_at, now()) where case_id = ?1")
+                        .setParameter(1, caseId)
+                        .executeUpdate())
                 .chain(() -> Referral.<Referral>find("caseId = ?1 and dataErasedAt is null order by id", caseId)
-                        .withLock(LockModeType.PESSIMISTIC_WRITE).list())
+                        .withLock(LockModeType.PESSIMISTIC_WRITE)
+                        .list())
                 .chain(referrals -> {
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     Instant now = clock.now();
                     for (Referral r : referrals) {
-                        chain = chain.chain(() -> end(r, "relais-case-service", ReferralRecorder.SYSTEM, now, why, caseId));
+                        chain = chain.chain(
+                                () -> end(r, "relais-case-service", ReferralRecorder.SYSTEM, now, why, caseId));
                     }
                     return chain;
                 });
     }
 
     /** Ends her consent on {@code r} (the aggregate's rule), erases her data there, records it, and goes on down. */
-    private Uni<Void> end(Referral r, String recordedBy, CallerContext caller, Instant now, ConsentEnd why, UUID cascadedFrom) {
-        ReferralAction.Caller party = why == ConsentEnd.WITHDRAWN && cascadedFrom == null ? r.callerOf(caller.agencyId())
+    private Uni<Void> end(
+            Referral r, String recordedBy, CallerContext caller, Instant now, ConsentEnd why, UUID cascadedFrom) {
+        ReferralAction.Caller party = why == ConsentEnd.WITHDRAWN && cascadedFrom == null
+                ? r.callerOf(caller.agencyId())
                 : ReferralAction.Caller.SENDER;
-        Transition ended = r.endConsent(party, why.code, why == ConsentEnd.EXPIRED ? "relais-referral-service" : recordedBy,
-                cascadedFrom, now).orElse(null);
+        Transition ended = r.endConsent(
+                        party,
+                        why.code,
+                        why == ConsentEnd.EXPIRED ? "relais-referral-service" : recordedBy,
+                        cascadedFrom,
+                        now)
+                .orElse(null);
         if (ended == null) {
             return Uni.createFrom().voidItem();
         }
         Uni<Void> erase = r.dataKeyId == null ? Uni.createFrom().voidItem() : cipher.destroy(r.dataKeyId);
-        return erase
-                .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
-                        "update referral_history set note_ct = null where referral_id = ?1").setParameter(1, r.id).executeUpdate()))
+        return erase.chain(() -> Panache.getSession()
+                        .chain(s -> s.createNativeQuery(
+                                        "update referral_history set note_ct = null where referral_id = ?1")
+                                .setParameter(1, r.id)
+                                .executeUpdate()))
                 .chain(() -> idempotency.forgetRequestsOf(List.of(r.id.toString())))
                 .chain(() -> recorder.record(r, ended, caller, null, null))
                 .chain(() -> onwardFrom(r))
@@ -104,9 +117,11 @@ public class ConsentCascade {
         var query = r.receivingCaseId == null
                 ? Referral.<Referral>find("id = ?1 and dataErasedAt is null", r.redirectedToId)
                 : r.redirectedToId == null
-                ? Referral.<Referral>find("caseId = ?1 and dataErasedAt is null order by id", r.receivingCaseId)
-                : Referral.<Referral>find("(id = ?1 or caseId = ?2) and dataErasedAt is null order by id", r.redirectedToId,
-                r.receivingCaseId);
+                        ? Referral.<Referral>find("caseId = ?1 and dataErasedAt is null order by id", r.receivingCaseId)
+                        : Referral.<Referral>find(
+                                "(id = ?1 or caseId = ?2) and dataErasedAt is null order by id",
+                                r.redirectedToId,
+                                r.receivingCaseId);
         return query.withLock(LockModeType.PESSIMISTIC_WRITE).list();
     }
 }

@@ -3,10 +3,9 @@ package org.relais.referral.directory;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import org.relais.blocks.paging.KeysetQuery;
 import org.relais.blocks.paging.PageRequest;
-
-import java.util.List;
 
 @ApplicationScoped
 public class AgencyRepository implements PanacheRepositoryBase<Agency, String> {

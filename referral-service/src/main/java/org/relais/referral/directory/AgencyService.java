@@ -4,6 +4,13 @@ import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.relais.blocks.events.AgencyEvents;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.EventData;
@@ -19,14 +26,6 @@ import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.security.Permission;
 import org.relais.blocks.time.RelaisClock;
 import org.relais.referral.Priority;
-
-import java.time.DateTimeException;
-import java.time.Duration;
-import java.time.ZoneId;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The agency directory: reads, writes by the platform, capacity by the agency itself. Every write
@@ -76,7 +75,9 @@ public class AgencyService {
             a.id = in.id();
             a.createdAt = clock.now();
             a.apply(in, a.createdAt);
-            return agencies.persistAndFlush(a).chain(() -> publish(a, AgencyEvents.REGISTERED, caller)).replaceWith(a);
+            return agencies.persistAndFlush(a)
+                    .chain(() -> publish(a, AgencyEvents.REGISTERED, caller))
+                    .replaceWith(a);
         });
     }
 
@@ -89,24 +90,36 @@ public class AgencyService {
         if (!errors.isEmpty()) {
             throw ProblemException.invalid(errors);
         }
-        return agencies.findById(id).onItem().ifNull().failWith(() -> ProblemException.notFound("Agency")).chain(a -> {
-            org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
-            a.apply(in, clock.now());
-            return agencies.flush().chain(() -> publish(a, AgencyEvents.UPDATED, caller)).replaceWith(a);
-        });
+        return agencies.findById(id)
+                .onItem()
+                .ifNull()
+                .failWith(() -> ProblemException.notFound("Agency"))
+                .chain(a -> {
+                    org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
+                    a.apply(in, clock.now());
+                    return agencies.flush()
+                            .chain(() -> publish(a, AgencyEvents.UPDATED, caller))
+                            .replaceWith(a);
+                });
     }
 
     /** An agency reports its own capacity. */
     @WithTransaction
     public Uni<Agency> updateCapacity(String id, CapacityInput in, String ifMatch, CallerContext caller) {
-        return agencies.findById(id).onItem().ifNull().failWith(() -> ProblemException.notFound("Agency")).chain(a -> {
-            if (!id.equals(caller.agencyId())) {
-                throw ProblemException.forbidden("An agency reports only its own capacity");
-            }
-            org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
-            a.updateCapacity(in.capacity(), in.note(), clock.now());
-            return agencies.flush().chain(() -> publish(a, AgencyEvents.UPDATED, caller)).replaceWith(a);
-        });
+        return agencies.findById(id)
+                .onItem()
+                .ifNull()
+                .failWith(() -> ProblemException.notFound("Agency"))
+                .chain(a -> {
+                    if (!id.equals(caller.agencyId())) {
+                        throw ProblemException.forbidden("An agency reports only its own capacity");
+                    }
+                    org.relais.blocks.http.Versions.checkIfMatch(ifMatch, a.version);
+                    a.updateCapacity(in.capacity(), in.note(), clock.now());
+                    return agencies.flush()
+                            .chain(() -> publish(a, AgencyEvents.UPDATED, caller))
+                            .replaceWith(a);
+                });
     }
 
     private Uni<Void> publish(Agency a, String type, CallerContext caller) {
@@ -126,10 +139,12 @@ public class AgencyService {
                 try {
                     Duration d = Duration.parse(e.getValue());
                     if (d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(30)) > 0) {
-                        errors.add(new FieldError("/acknowledgeWithin/" + e.getKey(), "must be more than zero and at most 30 days"));
+                        errors.add(new FieldError(
+                                "/acknowledgeWithin/" + e.getKey(), "must be more than zero and at most 30 days"));
                     }
                 } catch (DateTimeParseException ex) {
-                    errors.add(new FieldError("/acknowledgeWithin/" + e.getKey(), "must be an ISO-8601 duration such as PT4H"));
+                    errors.add(new FieldError(
+                            "/acknowledgeWithin/" + e.getKey(), "must be an ISO-8601 duration such as PT4H"));
                 }
             }
         }

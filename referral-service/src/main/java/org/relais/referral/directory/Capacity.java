@@ -1,3 +1,7 @@
 package org.relais.referral.directory;
 
-public enum Capacity { AVAILABLE, LIMITED, FULL }
+public enum Capacity {
+    AVAILABLE,
+    LIMITED,
+    FULL
+}

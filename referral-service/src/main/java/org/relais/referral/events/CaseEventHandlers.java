@@ -7,6 +7,9 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.persistence.LockModeType;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.relais.blocks.events.CaseEvents;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.inbox.EventConsumers;
@@ -15,10 +18,6 @@ import org.relais.blocks.time.RelaisClock;
 import org.relais.referral.consent.ConsentCascade;
 import org.relais.referral.flow.Referral;
 import org.relais.referral.flow.ReferralRecorder;
-
-import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 
 /**
  * The case-service's events that concern referrals ({@code relais.cases}): a case opened from a referral is linked to
@@ -36,7 +35,8 @@ public class CaseEventHandlers {
     private final ConsentCascade consent;
     private final RelaisClock clock;
 
-    public CaseEventHandlers(EventConsumers consumers, ReferralRecorder recorder, ConsentCascade consent, RelaisClock clock) {
+    public CaseEventHandlers(
+            EventConsumers consumers, ReferralRecorder recorder, ConsentCascade consent, RelaisClock clock) {
         this.consumers = consumers;
         this.recorder = recorder;
         this.consent = consent;
@@ -44,7 +44,10 @@ public class CaseEventHandlers {
     }
 
     void start(@Observes StartupEvent event) {
-        consumers.start(CONSUMER, List.of(CaseEvents.TOPIC), Set.of(CaseEvents.OPENED, CaseEvents.CLOSED, CaseEvents.DATA_ERASED),
+        consumers.start(
+                CONSUMER,
+                List.of(CaseEvents.TOPIC),
+                Set.of(CaseEvents.OPENED, CaseEvents.CLOSED, CaseEvents.DATA_ERASED),
                 this::handle);
     }
 
@@ -53,8 +56,10 @@ public class CaseEventHandlers {
         CaseEvents.Data data = CaseEvents.data(event);
         return switch (event.type()) {
             case CaseEvents.OPENED -> opened(event, caseId, data);
-            case CaseEvents.CLOSED -> data.referralId() == null ? Uni.createFrom().voidItem() // a walk-in case: no referral to follow
-                    : closed(event, data);
+            case CaseEvents.CLOSED ->
+                data.referralId() == null
+                        ? Uni.createFrom().voidItem() // a walk-in case: no referral to follow
+                        : closed(event, data);
             case CaseEvents.DATA_ERASED -> consent.caseDataErased(caseId, data.reason());
             default -> Uni.createFrom().voidItem();
         };
@@ -62,13 +67,19 @@ public class CaseEventHandlers {
 
     /** Remembers the case (walk-ins included) and links the referral it was opened from. */
     private Uni<?> opened(CloudEvent event, UUID caseId, CaseEvents.Data data) {
-        Uni<?> known = Panache.getSession().chain(s -> s.createNativeQuery("insert into known_cases (case_id, owning_agency_id, "
-                        + "survivor_id, referral_id) values (?1, ?2, ?3, cast(nullif(?4, '') as uuid)) on conflict do nothing")
-                .setParameter(1, caseId)
-                .setParameter(2, data.owningAgencyId())
-                .setParameter(3, data.survivorId())
-                .setParameter(4, data.referralId() == null ? "" : data.referralId().toString())
-                .executeUpdate());
+        Uni<?> known = Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "insert into known_cases (case_id, owning_agency_id, "
+                                        + "survivor_id, referral_id) values (?1, ?2, ?3, cast(nullif(?4, '') as uuid)) on conflict do nothing")
+                        .setParameter(1, caseId)
+                        .setParameter(2, data.owningAgencyId())
+                        .setParameter(3, data.survivorId())
+                        .setParameter(
+                                4,
+                                data.referralId() == null
+                                        ? ""
+                                        : data.referralId().toString())
+                        .executeUpdate());
         if (data.referralId() == null) {
             return known;
         }
@@ -86,8 +97,12 @@ public class CaseEventHandlers {
             if (r == null) {
                 return Uni.createFrom().voidItem();
             }
-            CallerContext caseService = new CallerContext(null, "relais-case-service", "relais-case-service",
-                    event.agencyid(), Set.of(CallerContext.INTERNAL_ROLE));
+            CallerContext caseService = new CallerContext(
+                    null,
+                    "relais-case-service",
+                    "relais-case-service",
+                    event.agencyid(),
+                    Set.of(CallerContext.INTERNAL_ROLE));
             String outcome = data.outcome() == null ? "OTHER" : data.outcome();
             return recorder.record(r, r.closeFromCase(outcome, clock.now()), caseService, null, null);
         });
@@ -95,10 +110,11 @@ public class CaseEventHandlers {
 
     /** The referral the case names, locked; null (and a warning) when it names one this service does not hold. */
     private Uni<Referral> referral(CloudEvent event, CaseEvents.Data data) {
-        return Referral.<Referral>findById(data.referralId(), LockModeType.PESSIMISTIC_WRITE).invoke(r -> {
-            if (r == null) {
-                Log.warnf("%s %s names an unknown referral", event.type(), event.id());
-            }
-        });
+        return Referral.<Referral>findById(data.referralId(), LockModeType.PESSIMISTIC_WRITE)
+                .invoke(r -> {
+                    if (r == null) {
+                        Log.warnf("%s %s names an unknown referral", event.type(), event.id());
+                    }
+                });
     }
 }

@@ -2,15 +2,14 @@ package org.relais.referral.flow;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.UUID;
 import org.relais.blocks.crypto.FieldCipher;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
 import org.relais.referral.directory.AgencyRepository;
 import org.relais.referral.flow.ReferralInput.ActionBody;
-
-import java.time.Instant;
-import java.util.UUID;
 
 /**
  * A receiver redirects a referral to a third agency, within the survivor's consent to onward referral: the referral
@@ -26,8 +25,13 @@ public class Redirects {
     private final ReferralRecorder recorder;
     private final ReferralCodec codec;
 
-    public Redirects(AgencyRepository agencies, FieldCipher cipher, SurvivorCipher survivors, ReferralCreation creation,
-                     ReferralRecorder recorder, ReferralCodec codec) {
+    public Redirects(
+            AgencyRepository agencies,
+            FieldCipher cipher,
+            SurvivorCipher survivors,
+            ReferralCreation creation,
+            ReferralRecorder recorder,
+            ReferralCodec codec) {
         this.agencies = agencies;
         this.cipher = cipher;
         this.survivors = survivors;
@@ -41,15 +45,17 @@ public class Redirects {
         ReferralAction.Caller party = r.callerOf(caller.agencyId());
         ReferralView.ConsentView consent = codec.consent(r);
         if (!consent.allowOnwardReferral() || consent.withdrawnAt() != null || r.consentLapsed(now)) {
-            if (party == ReferralAction.Caller.RECEIVER && ReferralAction.REDIRECT.check(r.status,
-                    ReferralAction.Caller.RECEIVER) == ReferralAction.Verdict.ALLOWED) {
+            if (party == ReferralAction.Caller.RECEIVER
+                    && ReferralAction.REDIRECT.check(r.status, ReferralAction.Caller.RECEIVER)
+                            == ReferralAction.Verdict.ALLOWED) {
                 throw ProblemException.invalid("/toAgencyId", "the survivor's consent does not allow onward referral");
             }
         }
         return agencies.findById(b.toAgencyId()).chain(target -> {
             if (ReferralAction.REDIRECT.check(r.status, party) == ReferralAction.Verdict.ALLOWED) {
                 if (target == null || !target.active) {
-                    throw ProblemException.invalid("/toAgencyId", target == null ? "is not an agency of the directory" : "is suspended");
+                    throw ProblemException.invalid(
+                            "/toAgencyId", target == null ? "is not an agency of the directory" : "is suspended");
                 }
                 if (target.id.equals(r.receivingAgencyId) || target.id.equals(r.sendingAgencyId)) {
                     throw ProblemException.invalid("/toAgencyId", "must be a third agency");
@@ -61,9 +67,11 @@ public class Redirects {
             Referral onward = r.onward(onwardId, target.id, caller.username());
             Transition sent = onward.send(target.acknowledgeWithin(onward.priority), now);
             return creation.refuseIfFull(target, r.priority, r.serviceList(), r.receivingAgencyId)
-                    .chain(() -> r.dataKeyId == null || r.consentLapsed(now) ? Uni.createFrom().item(Survivor.NONE)
+                    .chain(() -> r.dataKeyId == null || r.consentLapsed(now)
+                            ? Uni.createFrom().item(Survivor.NONE)
                             : cipher.dataKey(r.dataKeyId).map(key -> survivors.open(r, key)))
-                    .chain(data -> creation.reference(now).invoke(ref -> onward.reference = ref)
+                    .chain(data -> creation.reference(now)
+                            .invoke(ref -> onward.reference = ref)
                             .chain(() -> survivors.seal(onward, data)))
                     .chain(onwardKey -> onward.persist().replaceWith(onwardKey))
                     .chain(onwardKey -> recorder.history(onward, sent, caller, null, onwardKey))

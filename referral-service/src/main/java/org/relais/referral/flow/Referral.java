@@ -8,12 +8,6 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
-import org.relais.blocks.events.ReferralEvents;
-import org.relais.blocks.problem.ProblemException;
-import org.relais.referral.Priority;
-import org.relais.referral.directory.ServiceType;
-import org.relais.referral.flow.ReferralAction.Caller;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -22,6 +16,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.relais.blocks.events.ReferralEvents;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.referral.Priority;
+import org.relais.referral.directory.ServiceType;
+import org.relais.referral.flow.ReferralAction.Caller;
 
 /**
  * The referral aggregate. It owns its state machine: each transition ({@link #accept}, {@link #redirectTo},
@@ -37,61 +36,90 @@ public class Referral extends PanacheEntityBase {
 
     @Id
     public UUID id;
+
     public String reference;
+
     @Enumerated(EnumType.STRING)
     public ReferralStatus status;
+
     @Column(name = "survivor_id")
     public UUID survivorId;
+
     @Column(name = "sending_agency_id")
     public String sendingAgencyId;
+
     @Column(name = "receiving_agency_id")
     public String receivingAgencyId;
+
     @Column(name = "origin_agency_id")
     public String originAgencyId;
+
     @Enumerated(EnumType.STRING)
     public Priority priority;
+
     public String services;
     public String incident;
     public String consent;
+
     @Column(name = "consent_expires_at")
     public Instant consentExpiresAt;
+
     @Column(name = "data_key_id")
     public UUID dataKeyId;
+
     @Column(name = "subject_ct")
     public String subjectCt;
+
     @Column(name = "reason_ct")
     public String reasonCt;
+
     @Column(name = "external_reference_ct")
     public String externalReferenceCt;
+
     @Column(name = "data_erased_at")
     public Instant dataErasedAt;
+
     @Column(name = "acknowledge_by")
     public Instant acknowledgeBy;
+
     @Column(name = "decide_by")
     public Instant decideBy;
+
     public boolean overdue;
+
     @Column(name = "overdue_at")
     public Instant overdueAt;
+
     @Column(name = "acknowledge_overdue_emitted")
     public boolean acknowledgeOverdueEmitted;
+
     @Column(name = "decide_overdue_emitted")
     public boolean decideOverdueEmitted;
+
     @Column(name = "redirected_from_id")
     public UUID redirectedFromId;
+
     @Column(name = "redirected_to_id")
     public UUID redirectedToId;
+
     @Column(name = "case_id")
     public UUID caseId;
+
     @Column(name = "receiving_case_id")
     public UUID receivingCaseId;
+
     public String assignee;
     public String outcome;
+
     @Column(name = "created_by")
     public String createdBy;
+
     @Column(name = "created_at")
     public Instant createdAt;
+
     @Column(name = "updated_at")
     public Instant updatedAt;
+
     @Version
     public long version;
 
@@ -122,7 +150,8 @@ public class Referral extends PanacheEntityBase {
         updatedAt = now;
         acknowledgeBy = now.plus(acknowledgeWithin);
         decideBy = now.plus(acknowledgeWithin.multipliedBy(2));
-        return new Transition("send", null, ReferralStatus.SENT, null, List.of(Transition.Event.of(ReferralEvents.SENT)));
+        return new Transition(
+                "send", null, ReferralStatus.SENT, null, List.of(Transition.Event.of(ReferralEvents.SENT)));
     }
 
     public Transition acknowledge(Caller by, Instant now) {
@@ -200,11 +229,16 @@ public class Referral extends PanacheEntityBase {
      * consent record says when and by whom; her data goes (the ciphertexts here, the data key by the caller). Empty
      * when her data was already erased: ending it again changes nothing and emits nothing.
      */
-    public Optional<Transition> endConsent(Caller by, String reasonCode, String withdrawnBy, UUID cascadedFrom, Instant now) {
+    public Optional<Transition> endConsent(
+            Caller by, String reasonCode, String withdrawnBy, UUID cascadedFrom, Instant now) {
         if (erased()) {
             return Optional.empty();
         }
-        Transition t = move(ReferralAction.WITHDRAW_CONSENT, by, now, reasonCode,
+        Transition t = move(
+                ReferralAction.WITHDRAW_CONSENT,
+                by,
+                now,
+                reasonCode,
                 d -> d.withReasonCode(reasonCode).withCascadedFrom(cascadedFrom));
         consent = ReferralCodec.withdrawn(consent, now, withdrawnBy);
         subjectCt = null;
@@ -214,8 +248,14 @@ public class Referral extends PanacheEntityBase {
         if (!t.moved()) {
             return Optional.of(t);
         }
-        return Optional.of(new Transition(t.action(), t.from(), t.to(), reasonCode, List.of(t.events().get(0),
-                new Transition.Event(ReferralEvents.WITHDRAWN, d -> d.withReasonCode(reasonCode)))));
+        return Optional.of(new Transition(
+                t.action(),
+                t.from(),
+                t.to(),
+                reasonCode,
+                List.of(
+                        t.events().get(0),
+                        new Transition.Event(ReferralEvents.WITHDRAWN, d -> d.withReasonCode(reasonCode)))));
     }
 
     /** The receiver's case opened from this referral: the receiver now works it there. */
@@ -237,8 +277,14 @@ public class Referral extends PanacheEntityBase {
         outcome = caseOutcome;
         overdue = false;
         updatedAt = now;
-        return new Transition("case-closed", from, status, caseOutcome, List.of(new Transition.Event(
-                status == ReferralStatus.FAILED ? ReferralEvents.FAILED : ReferralEvents.COMPLETED, d -> d.withOutcome(caseOutcome))));
+        return new Transition(
+                "case-closed",
+                from,
+                status,
+                caseOutcome,
+                List.of(new Transition.Event(
+                        status == ReferralStatus.FAILED ? ReferralEvents.FAILED : ReferralEvents.COMPLETED,
+                        d -> d.withOutcome(caseOutcome))));
     }
 
     /**
@@ -266,14 +312,20 @@ public class Referral extends PanacheEntityBase {
     }
 
     /** Checks the action for the caller (or throws the API's problem), moves the status, clears overdue when it moved. */
-    private Transition move(ReferralAction action, Caller by, Instant now, String reasonCode,
-                            UnaryOperator<ReferralEvents.Data> details) {
+    private Transition move(
+            ReferralAction action,
+            Caller by,
+            Instant now,
+            String reasonCode,
+            UnaryOperator<ReferralEvents.Data> details) {
         switch (action.check(status, by)) {
             case NOT_FOUND -> throw ProblemException.notFound("Referral");
-            case FORBIDDEN -> throw ProblemException.forbidden("Only the " + (action == ReferralAction.WITHDRAW ? "sending"
-                    : "receiving") + " agency may " + action.path() + " this referral");
+            case FORBIDDEN ->
+                throw ProblemException.forbidden(
+                        "Only the " + (action == ReferralAction.WITHDRAW ? "sending" : "receiving") + " agency may "
+                                + action.path() + " this referral");
             case ILLEGAL -> throw ProblemException.illegalTransition(action.path(), status.name());
-            case ALLOWED -> { }
+            case ALLOWED -> {}
         }
         if ((action == ReferralAction.COMPLETE || action == ReferralAction.FAIL) && receivingCaseId != null) {
             // once the receiver's case exists, the referral follows the case's closure
@@ -285,11 +337,15 @@ public class Referral extends PanacheEntityBase {
             overdue = false;
         }
         updatedAt = now;
-        return new Transition(action.path(), from, status, reasonCode, List.of(new Transition.Event(action.eventType(), details)));
+        return new Transition(
+                action.path(), from, status, reasonCode, List.of(new Transition.Event(action.eventType(), details)));
     }
 
     public List<ServiceType> serviceList() {
-        return Arrays.stream(services.split(",")).filter(s -> !s.isBlank()).map(ServiceType::valueOf).toList();
+        return Arrays.stream(services.split(","))
+                .filter(s -> !s.isBlank())
+                .map(ServiceType::valueOf)
+                .toList();
     }
 
     public static String services(List<ServiceType> list) {

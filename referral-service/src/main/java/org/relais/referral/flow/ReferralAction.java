@@ -1,17 +1,16 @@
 package org.relais.referral.flow;
 
-import org.relais.blocks.events.ReferralEvents;
-import org.relais.blocks.security.Permission;
-
-import java.util.EnumSet;
-import java.util.Optional;
-import java.util.Set;
-
 import static org.relais.referral.flow.ReferralStatus.ACCEPTED;
 import static org.relais.referral.flow.ReferralStatus.ACKNOWLEDGED;
 import static org.relais.referral.flow.ReferralStatus.IN_PROGRESS;
 import static org.relais.referral.flow.ReferralStatus.ON_HOLD;
 import static org.relais.referral.flow.ReferralStatus.SENT;
+
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import org.relais.blocks.events.ReferralEvents;
+import org.relais.blocks.security.Permission;
 
 /** The transitions of a referral (API guide section 4): who may take each, from which statuses, to which status. */
 public enum ReferralAction {
@@ -27,13 +26,26 @@ public enum ReferralAction {
     /** Allowed from any status; it ends the referral only if it is not terminal yet. */
     WITHDRAW_CONSENT("withdraw-consent", Party.EITHER, EnumSet.allOf(ReferralStatus.class), ReferralStatus.WITHDRAWN);
 
-    public enum Party { SENDER, RECEIVER, EITHER }
+    public enum Party {
+        SENDER,
+        RECEIVER,
+        EITHER
+    }
 
     /** How the caller stands to the referral. */
-    public enum Caller { SENDER, RECEIVER, OTHER }
+    public enum Caller {
+        SENDER,
+        RECEIVER,
+        OTHER
+    }
 
     /** The outcome for a caller: taken, not theirs to take (403), not visible (404), or illegal now (409). */
-    public enum Verdict { ALLOWED, FORBIDDEN, NOT_FOUND, ILLEGAL }
+    public enum Verdict {
+        ALLOWED,
+        FORBIDDEN,
+        NOT_FOUND,
+        ILLEGAL
+    }
 
     private final String path;
     private final Party party;

@@ -3,6 +3,12 @@ package org.relais.referral.flow;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.problem.FieldError;
 import org.relais.blocks.problem.Problem;
@@ -18,13 +24,6 @@ import org.relais.referral.directory.Capacity;
 import org.relais.referral.directory.ServiceType;
 import org.relais.referral.flow.ReferralInput.CreateReferral;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-
 /**
  * A new referral: survivor data only within the consent, to an active agency of the directory that has capacity (or
  * for an EMERGENCY), naming only a case and a survivor the sender is party to; sealed, recorded and announced.
@@ -39,8 +38,13 @@ public class ReferralCreation {
     private final ReferralCodec codec;
     private final RelaisClock clock;
 
-    public ReferralCreation(AgencyRepository agencies, SurvivorCipher survivors, ReferralRecorder recorder, ReferralReads reads,
-                            ReferralCodec codec, RelaisClock clock) {
+    public ReferralCreation(
+            AgencyRepository agencies,
+            SurvivorCipher survivors,
+            ReferralRecorder recorder,
+            ReferralReads reads,
+            ReferralCodec codec,
+            RelaisClock clock) {
         this.agencies = agencies;
         this.survivors = survivors;
         this.recorder = recorder;
@@ -57,14 +61,15 @@ public class ReferralCreation {
         }
         return agencies.findById(in.receivingAgencyId()).chain(receiver -> {
             if (receiver == null || !receiver.active) {
-                errors.add(new FieldError("/receivingAgencyId", receiver == null ? "is not an agency of the directory"
-                        : "is suspended"));
+                errors.add(new FieldError(
+                        "/receivingAgencyId", receiver == null ? "is not an agency of the directory" : "is suspended"));
             }
             if (!errors.isEmpty()) {
                 throw ProblemException.invalid(errors);
             }
             return provenance(in, caller.agencyId())
-                    .chain(survivorId -> refuseIfFull(receiver, in.priority(), in.services(), caller.agencyId()).replaceWith(survivorId))
+                    .chain(survivorId -> refuseIfFull(receiver, in.priority(), in.services(), caller.agencyId())
+                            .replaceWith(survivorId))
                     .chain(survivorId -> {
                         Instant now = clock.now();
                         Referral r = new Referral();
@@ -81,7 +86,8 @@ public class ReferralCreation {
                         r.createdBy = caller.username();
                         Transition sent = r.send(receiver.acknowledgeWithin(r.priority), now);
                         Survivor data = new Survivor(in.subject(), in.reason(), in.externalReference());
-                        return reference(now).invoke(ref -> r.reference = ref)
+                        return reference(now)
+                                .invoke(ref -> r.reference = ref)
                                 .chain(() -> survivors.seal(r, data))
                                 .chain(key -> r.persist().replaceWith(key))
                                 .chain(key -> recorder.record(r, sent, caller, null, key))
@@ -100,40 +106,59 @@ public class ReferralCreation {
         if (in.caseId() == null && in.survivorId() == null) {
             return Uni.createFrom().nullItem();
         }
-        Uni<UUID> fromCase = in.caseId() == null ? Uni.createFrom().nullItem()
-                : Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select survivor_id, data_erased_at is not null from known_cases where case_id = ?1 and owning_agency_id = ?2 "
-                                // shared lock until this referral commits: the case's erasure (which updates the row,
-                                // then erases the referrals made from the case) waits for it and then erases it too
-                                + "for share",
-                        Object[].class).setParameter(1, in.caseId()).setParameter(2, sender).getResultList())
-                .map(rows -> {
-                    if (rows.isEmpty()) {
-                        throw ProblemException.invalid("/caseId", "is not a case of the sending agency");
-                    }
-                    Object[] row = rows.get(0);
-                    UUID survivor = (UUID) row[0];
-                    if (in.survivorId() != null && !in.survivorId().equals(survivor)) {
-                        throw ProblemException.invalid("/survivorId", "is not the survivor of the case named by caseId");
-                    }
-                    if (Boolean.TRUE.equals(row[1]) && (in.subject() != null || in.reason() != null || in.externalReference() != null)) {
-                        throw ProblemException.invalid("/subject", "the survivor's data of the case named by caseId was erased "
-                                + "(consent withdrawn or expired): a referral from it carries none");
-                    }
-                    return survivor;
-                });
-        return fromCase.chain(survivor -> survivor != null || in.survivorId() == null ? Uni.createFrom().item(survivor)
-                : Panache.getSession().chain(s -> s.createNativeQuery(
-                                "select (exists (select 1 from referrals where survivor_id = ?1 and (sending_agency_id = ?2 "
-                                        + "or receiving_agency_id = ?2)) or exists (select 1 from known_cases where survivor_id = ?1 "
-                                        + "and owning_agency_id = ?2))", Boolean.class)
-                        .setParameter(1, in.survivorId()).setParameter(2, sender).getSingleResult())
-                .map(party -> {
-                    if (!Boolean.TRUE.equals(party)) {
-                        throw ProblemException.invalid("/survivorId", "is not a survivor the sending agency is party to");
-                    }
-                    return in.survivorId();
-                }));
+        Uni<UUID> fromCase = in.caseId() == null
+                ? Uni.createFrom().nullItem()
+                : Panache.getSession()
+                        .chain(s -> s.createNativeQuery(
+                                        "select survivor_id, data_erased_at is not null from known_cases where case_id = ?1 and owning_agency_id = ?2 "
+                                                // shared lock until this referral commits: the case's erasure (which
+                                                // updates the row,
+                                                // then erases the referrals made from the case) waits for it and then
+                                                // erases it too
+                                                + "for share",
+                                        Object[].class)
+                                .setParameter(1, in.caseId())
+                                .setParameter(2, sender)
+                                .getResultList())
+                        .map(rows -> {
+                            if (rows.isEmpty()) {
+                                throw ProblemException.invalid("/caseId", "is not a case of the sending agency");
+                            }
+                            Object[] row = rows.get(0);
+                            UUID survivor = (UUID) row[0];
+                            if (in.survivorId() != null && !in.survivorId().equals(survivor)) {
+                                throw ProblemException.invalid(
+                                        "/survivorId", "is not the survivor of the case named by caseId");
+                            }
+                            if (Boolean.TRUE.equals(row[1])
+                                    && (in.subject() != null
+                                            || in.reason() != null
+                                            || in.externalReference() != null)) {
+                                throw ProblemException.invalid(
+                                        "/subject",
+                                        "the survivor's data of the case named by caseId was erased "
+                                                + "(consent withdrawn or expired): a referral from it carries none");
+                            }
+                            return survivor;
+                        });
+        return fromCase.chain(survivor -> survivor != null || in.survivorId() == null
+                ? Uni.createFrom().item(survivor)
+                : Panache.getSession()
+                        .chain(s -> s.createNativeQuery(
+                                        "select (exists (select 1 from referrals where survivor_id = ?1 and (sending_agency_id = ?2 "
+                                                + "or receiving_agency_id = ?2)) or exists (select 1 from known_cases where survivor_id = ?1 "
+                                                + "and owning_agency_id = ?2))",
+                                        Boolean.class)
+                                .setParameter(1, in.survivorId())
+                                .setParameter(2, sender)
+                                .getSingleResult())
+                        .map(party -> {
+                            if (!Boolean.TRUE.equals(party)) {
+                                throw ProblemException.invalid(
+                                        "/survivorId", "is not a survivor the sending agency is party to");
+                            }
+                            return in.survivorId();
+                        }));
     }
 
     /**
@@ -144,7 +169,10 @@ public class ReferralCreation {
         if (receiver.capacity != Capacity.FULL || priority == Priority.EMERGENCY) {
             return Uni.createFrom().voidItem();
         }
-        return agencies.list("active = true and region = ?1 and id <> ?2 and capacity <> ?3", receiver.region, receiver.id,
+        return agencies.list(
+                        "active = true and region = ?1 and id <> ?2 and capacity <> ?3",
+                        receiver.region,
+                        receiver.id,
                         Capacity.FULL)
                 .map(candidates -> {
                     List<Map<String, Object>> alternatives = new ArrayList<>();
@@ -153,8 +181,10 @@ public class ReferralCreation {
                             alternatives.add(Map.of("id", a.id, "name", a.name, "capacity", a.capacity));
                         }
                     }
-                    throw new ProblemException(new Problem(ProblemType.CAPACITY_FULL, 422,
-                            "The receiving agency reports no capacity; EMERGENCY referrals are never refused for capacity")
+                    throw new ProblemException(new Problem(
+                                    ProblemType.CAPACITY_FULL,
+                                    422,
+                                    "The receiving agency reports no capacity; EMERGENCY referrals are never refused for capacity")
                             .with("errors", List.of(new FieldError("/receivingAgencyId", "has no capacity")))
                             .with("alternatives", alternatives));
                 });
@@ -162,7 +192,8 @@ public class ReferralCreation {
 
     /** The next human-readable reference, {@code REF-<year>-<number>}. */
     Uni<String> reference(Instant now) {
-        return Panache.getSession().chain(s -> s.createNativeQuery("select nextval('referral_reference_seq')", Long.class)
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery("select nextval('referral_reference_seq')", Long.class)
                         .getSingleResult())
                 .map(n -> "REF-" + now.atZone(ZoneOffset.UTC).getYear() + "-" + String.format("%06d", n));
     }

@@ -7,7 +7,6 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-
 import java.time.Instant;
 import java.util.UUID;
 
@@ -20,22 +19,31 @@ public class ReferralHistory extends PanacheEntityBase {
 
     @Id
     public UUID id;
+
     @Column(name = "referral_id")
     public UUID referralId;
+
     public String action;
+
     @Enumerated(EnumType.STRING)
     @Column(name = "from_status")
     public ReferralStatus fromStatus;
+
     @Enumerated(EnumType.STRING)
     @Column(name = "to_status")
     public ReferralStatus toStatus;
+
     @Column(name = "by_agency_id")
     public String byAgencyId;
+
     @Column(name = "by_user")
     public String byUser;
+
     public Instant at;
+
     @Column(name = "reason_code")
     public String reasonCode;
+
     @Column(name = "note_ct")
     public String noteCt;
 }

@@ -6,12 +6,11 @@ import io.quarkus.scheduler.Scheduled;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+import java.util.UUID;
 import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.time.RelaisClock;
 import org.relais.referral.consent.ConsentCascade;
-
-import java.util.List;
-import java.util.UUID;
 
 /**
  * What happens to referrals without a user's request: missed deadlines (one {@link ReferralEvents#OVERDUE}
@@ -33,11 +32,14 @@ public class ReferralJobs {
         this.clock = clock;
     }
 
-    @Scheduled(every = "${relais.referrals.deadline-check-every:15s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${relais.referrals.deadline-check-every:15s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void checkDeadlines() {
         try {
-            while (VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(this::markOverdueBatch)) == BATCH) {
+            while (VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(this::markOverdueBatch))
+                    == BATCH) {
                 // more referrals are due
             }
         } catch (Throwable e) {
@@ -47,26 +49,33 @@ public class ReferralJobs {
 
     @SuppressWarnings("unchecked")
     Uni<Integer> markOverdueBatch() {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select id from referrals where (status = 'SENT' and not acknowledge_overdue_emitted and acknowledge_by <= now()) "
-                                + "or (status = 'ACKNOWLEDGED' and not decide_overdue_emitted and decide_by <= now()) "
-                                + "order by acknowledge_by limit " + BATCH + " for update skip locked", UUID.class)
-                .getResultList())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "select id from referrals where (status = 'SENT' and not acknowledge_overdue_emitted and acknowledge_by <= now()) "
+                                        + "or (status = 'ACKNOWLEDGED' and not decide_overdue_emitted and decide_by <= now()) "
+                                        + "order by acknowledge_by limit " + BATCH + " for update skip locked",
+                                UUID.class)
+                        .getResultList())
                 .chain(ids -> {
                     Uni<Integer> chain = Uni.createFrom().item(0);
                     for (Object id : (List<Object>) (List<?>) ids) {
-                        chain = chain.chain(n -> Referral.<Referral>findById((UUID) id).chain(r -> markOverdue(r)).replaceWith(n + 1));
+                        chain = chain.chain(n -> Referral.<Referral>findById((UUID) id)
+                                .chain(r -> markOverdue(r))
+                                .replaceWith(n + 1));
                     }
                     return chain;
                 });
     }
 
     private Uni<Void> markOverdue(Referral r) {
-        return r.markOverdue(clock.now()).map(event -> recorder.publish(r, event, ReferralRecorder.SYSTEM))
+        return r.markOverdue(clock.now())
+                .map(event -> recorder.publish(r, event, ReferralRecorder.SYSTEM))
                 .orElseGet(() -> Uni.createFrom().voidItem());
     }
 
-    @Scheduled(every = "${relais.referrals.consent-check-every:60s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${relais.referrals.consent-check-every:60s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     public void expireConsents() { // public: the consent tests run it themselves (hourly in the test profile)
         try {
@@ -87,10 +96,12 @@ public class ReferralJobs {
 
     @SuppressWarnings("unchecked")
     Uni<Integer> expireBatch() {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select id from referrals where consent_expires_at <= now() and data_erased_at is null "
-                                + "order by consent_expires_at limit " + BATCH + " for update skip locked", UUID.class)
-                .getResultList())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "select id from referrals where consent_expires_at <= now() and data_erased_at is null "
+                                        + "order by consent_expires_at limit " + BATCH + " for update skip locked",
+                                UUID.class)
+                        .getResultList())
                 .chain(ids -> {
                     Uni<Integer> chain = Uni.createFrom().item(0);
                     for (Object id : (List<Object>) (List<?>) ids) {

@@ -4,6 +4,10 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 import org.relais.blocks.audit.AuditLog;
 import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.crypto.FieldCipher;
@@ -14,11 +18,6 @@ import org.relais.blocks.paging.PageRequest;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.time.RelaisClock;
-
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 
 /**
  * Reads of referrals, gated by party and consent: a party sees the survivor data while her consent holds, the origin
@@ -34,7 +33,8 @@ public class ReferralReads {
     private final ReferralCodec codec;
     private final RelaisClock clock;
 
-    public ReferralReads(FieldCipher cipher, SurvivorCipher survivors, AuditLog audit, ReferralCodec codec, RelaisClock clock) {
+    public ReferralReads(
+            FieldCipher cipher, SurvivorCipher survivors, AuditLog audit, ReferralCodec codec, RelaisClock clock) {
         this.cipher = cipher;
         this.survivors = survivors;
         this.audit = audit;
@@ -43,8 +43,7 @@ public class ReferralReads {
     }
 
     /** A referral and its view for the reader. */
-    public record Read(Referral referral, ReferralView view) {
-    }
+    public record Read(Referral referral, ReferralView view) {}
 
     @WithSession
     public Uni<Read> get(UUID id, CallerContext caller) {
@@ -57,18 +56,28 @@ public class ReferralReads {
     }
 
     /** The caller's agency's referrals, sent, received or both (as origin too), a keyset page at a time. */
-    public Uni<Page<ReferralView>> list(String direction, ReferralStatus status, PageRequest page, CallerContext caller) {
-        KeysetQuery query = KeysetQuery.on("updatedAt", "id").where(switch (direction == null ? "" : direction) {
-            case "sent" -> "sendingAgencyId = :agency";
-            case "received" -> "receivingAgencyId = :agency";
-            case "" -> "(sendingAgencyId = :agency or receivingAgencyId = :agency or originAgencyId = :agency)";
-            default -> throw ProblemException.badRequest("Query parameter 'direction' must be sent or received");
-        }, "agency", caller.agencyId());
+    public Uni<Page<ReferralView>> list(
+            String direction, ReferralStatus status, PageRequest page, CallerContext caller) {
+        KeysetQuery query = KeysetQuery.on("updatedAt", "id")
+                .where(
+                        switch (direction == null ? "" : direction) {
+                            case "sent" -> "sendingAgencyId = :agency";
+                            case "received" -> "receivingAgencyId = :agency";
+                            case "" ->
+                                "(sendingAgencyId = :agency or receivingAgencyId = :agency or originAgencyId = :agency)";
+                            default ->
+                                throw ProblemException.badRequest(
+                                        "Query parameter 'direction' must be sent or received");
+                        },
+                        "agency",
+                        caller.agencyId());
         if (status != null) {
             query.where("status = :status", "status", status);
         }
         query.page(page);
-        return Panache.withTransaction(() -> Referral.<Referral>find(query.query(), query.params()).range(0, query.lastRow()).list()
+        return Panache.withTransaction(() -> Referral.<Referral>find(query.query(), query.params())
+                .range(0, query.lastRow())
+                .list()
                 .chain(rows -> readAllWithData(Page.shown(rows, page.limit()), caller)
                         .map(views -> Page.withViews(rows, page.limit(), r -> new Cursor(r.updatedAt, r.id), views))));
     }
@@ -79,18 +88,34 @@ public class ReferralReads {
                 throw ProblemException.notFound("Referral");
             }
             boolean notes = showsData(r, caller, clock.now());
-            return ReferralHistory.<ReferralHistory>list("referralId = ?1 order by at, id", id).chain(entries ->
-                    (notes ? cipher.dataKey(r.dataKeyId) : cipher.dataKey(null)).chain(key -> {
+            return ReferralHistory.<ReferralHistory>list("referralId = ?1 order by at, id", id)
+                    .chain(entries -> (notes ? cipher.dataKey(r.dataKeyId) : cipher.dataKey(null)).chain(key -> {
                         boolean anyNote = false;
                         List<ReferralView.HistoryEntry> out = new ArrayList<>();
                         for (ReferralHistory h : entries) {
-                            String note = notes ? key.decrypt(ReferralHistory.TABLE, h.id, "note", h.noteCt).orElse(null) : null;
+                            String note = notes
+                                    ? key.decrypt(ReferralHistory.TABLE, h.id, "note", h.noteCt)
+                                            .orElse(null)
+                                    : null;
                             anyNote |= note != null;
-                            out.add(new ReferralView.HistoryEntry(h.action, h.fromStatus, h.toStatus, h.byAgencyId, h.byUser,
-                                    h.at, h.reasonCode, note));
+                            out.add(new ReferralView.HistoryEntry(
+                                    h.action,
+                                    h.fromStatus,
+                                    h.toStatus,
+                                    h.byAgencyId,
+                                    h.byUser,
+                                    h.at,
+                                    h.reasonCode,
+                                    note));
                         }
-                        return anyNote ? audit.recordRead(caller.agencyId(), ReferralRecorder.actor(caller), r.id.toString(),
-                                ReferralRecorder.related(r)).replaceWith(out) : Uni.createFrom().item(out);
+                        return anyNote
+                                ? audit.recordRead(
+                                                caller.agencyId(),
+                                                ReferralRecorder.actor(caller),
+                                                r.id.toString(),
+                                                ReferralRecorder.related(r))
+                                        .replaceWith(out)
+                                : Uni.createFrom().item(out);
                     }));
         }));
     }
@@ -107,7 +132,10 @@ public class ReferralReads {
      */
     Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller) {
         Instant now = clock.now();
-        List<UUID> keyIds = shown.stream().filter(r -> showsData(r, caller, now)).map(r -> r.dataKeyId).toList();
+        List<UUID> keyIds = shown.stream()
+                .filter(r -> showsData(r, caller, now))
+                .map(r -> r.dataKeyId)
+                .toList();
         return cipher.dataKeys(keyIds).chain(keys -> {
             List<Survivor> data = new ArrayList<>(shown.size());
             for (Referral r : shown) {
@@ -136,7 +164,8 @@ public class ReferralReads {
             }
             views.add(view);
         }
-        return audit.recordReads(caller.agencyId(), ReferralRecorder.actor(caller), reads).replaceWith(views);
+        return audit.recordReads(caller.agencyId(), ReferralRecorder.actor(caller), reads)
+                .replaceWith(views);
     }
 
     private static boolean showsSurvivorData(ReferralView view) {
@@ -145,7 +174,9 @@ public class ReferralReads {
 
     /** Whether the caller may know the referral exists: a party, its origin agency, or one of the services. */
     static boolean visible(Referral r, CallerContext caller) {
-        return caller.isInternal() || r.callerOf(caller.agencyId()) != ReferralAction.Caller.OTHER || r.isOrigin(caller.agencyId());
+        return caller.isInternal()
+                || r.callerOf(caller.agencyId()) != ReferralAction.Caller.OTHER
+                || r.isOrigin(caller.agencyId());
     }
 
     static boolean seesSurvivorData(Referral r, CallerContext caller) {

@@ -2,6 +2,10 @@ package org.relais.referral.flow;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.relais.blocks.crypto.DataKey;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.EventData;
@@ -9,11 +13,6 @@ import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.events.Uuids;
 import org.relais.blocks.outbox.Outbox;
 import org.relais.blocks.security.CallerContext;
-
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-import java.util.UUID;
 
 /**
  * Records what a {@link Transition} did, in the caller's transaction: its history entry, and its events through the
@@ -23,8 +22,9 @@ import java.util.UUID;
 public class ReferralRecorder {
 
     /** The referral-service itself, acting without a user's request (jobs, consent ending). */
-    public static final CallerContext SYSTEM = new CallerContext(null, "relais-referral-service", "relais-referral-service",
-            null, Set.of(CallerContext.INTERNAL_ROLE));
+    public static final CallerContext SYSTEM = new CallerContext(
+            null, "relais-referral-service", "relais-referral-service", null, Set.of(CallerContext.INTERNAL_ROLE));
+
     static final String SOURCE = "/referral-service";
 
     private final Outbox outbox;
@@ -69,8 +69,8 @@ public class ReferralRecorder {
 
     /** Publishes an event of the referral: its state as it is now, with the fields the event's type carries. */
     public Uni<Void> publish(Referral r, Transition.Event event, CallerContext caller) {
-        CloudEvent e = CloudEvent.of(SOURCE, event.type(), r.id.toString(), caller.agencyId(),
-                EventData.of(event.data(codec.eventData(r))));
+        CloudEvent e = CloudEvent.of(
+                SOURCE, event.type(), r.id.toString(), caller.agencyId(), EventData.of(event.data(codec.eventData(r))));
         return outbox.append(ReferralEvents.TOPIC, e, actor(caller), related(r));
     }
 

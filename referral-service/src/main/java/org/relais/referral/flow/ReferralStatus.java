@@ -2,8 +2,16 @@ package org.relais.referral.flow;
 
 /** The statuses of a referral (API guide section 4); {@link #fhirTaskStatus()} keeps the FHIR Task mapping so a facade needs no remodelling. */
 public enum ReferralStatus {
-    SENT("requested"), ACKNOWLEDGED("received"), ACCEPTED("accepted"), DECLINED("rejected"), REDIRECTED("rejected"),
-    IN_PROGRESS("in-progress"), ON_HOLD("on-hold"), COMPLETED("completed"), FAILED("failed"), WITHDRAWN("cancelled");
+    SENT("requested"),
+    ACKNOWLEDGED("received"),
+    ACCEPTED("accepted"),
+    DECLINED("rejected"),
+    REDIRECTED("rejected"),
+    IN_PROGRESS("in-progress"),
+    ON_HOLD("on-hold"),
+    COMPLETED("completed"),
+    FAILED("failed"),
+    WITHDRAWN("cancelled");
 
     private final String fhirTaskStatus;
 

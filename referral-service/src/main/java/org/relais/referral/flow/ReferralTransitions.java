@@ -4,6 +4,12 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.LockModeType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import org.relais.blocks.directory.AgencyMembers;
 import org.relais.blocks.http.Versions;
 import org.relais.blocks.paging.PageRequest;
@@ -16,13 +22,6 @@ import org.relais.referral.consent.ConsentRules;
 import org.relais.referral.flow.ReferralInput.ActionBody;
 import org.relais.referral.flow.ReferralInput.ConsentScope;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.UUID;
-
 /**
  * A party's action on a referral ({@code POST /api/v1/referrals/{id}/{action}}): the referral locked and its version
  * checked, the action's body judged, the aggregate's transition taken, recorded and announced. A redirect goes to
@@ -31,7 +30,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class ReferralTransitions {
 
-    static final Set<String> DECLINE_REASONS = Set.of("NO_CAPACITY", "NOT_ELIGIBLE", "OUT_OF_AREA", "DUPLICATE", "OTHER");
+    static final Set<String> DECLINE_REASONS =
+            Set.of("NO_CAPACITY", "NOT_ELIGIBLE", "OUT_OF_AREA", "DUPLICATE", "OTHER");
     static final Set<String> HOLD_REASONS = Set.of("WAITLIST", "UNREACHABLE", "AWAITING_DOCUMENTS", "OTHER");
     static final Set<String> OUTCOMES = Set.of("SERVICES_DELIVERED", "SURVIVOR_DECLINED", "TRANSFERRED", "OTHER");
     static final Set<String> FAIL_REASONS = Set.of("LOST_CONTACT", "NO_SHOW", "SURVIVOR_DECLINED", "OTHER");
@@ -45,8 +45,14 @@ public class ReferralTransitions {
     private final RelaisClock clock;
     private final AgencyMembers members;
 
-    public ReferralTransitions(SurvivorCipher survivors, ReferralRecorder recorder, ReferralReads reads, Redirects redirects,
-                               ConsentCascade consent, RelaisClock clock, AgencyMembers members) {
+    public ReferralTransitions(
+            SurvivorCipher survivors,
+            ReferralRecorder recorder,
+            ReferralReads reads,
+            Redirects redirects,
+            ConsentCascade consent,
+            RelaisClock clock,
+            AgencyMembers members) {
         this.members = members;
         this.survivors = survivors;
         this.recorder = recorder;
@@ -74,7 +80,8 @@ public class ReferralTransitions {
     }
 
     /** Inside the caller's transaction: locks the referral, applies the action, records it, emits its events. */
-    public Uni<ReferralReads.Read> act(UUID id, ReferralAction action, ActionBody body, String ifMatch, CallerContext caller) {
+    public Uni<ReferralReads.Read> act(
+            UUID id, ReferralAction action, ActionBody body, String ifMatch, CallerContext caller) {
         ActionBody b = body == null ? ActionBody.EMPTY : body;
         return Referral.<Referral>findById(id, LockModeType.PESSIMISTIC_WRITE).chain(r -> {
             if (r == null || !ReferralReads.visible(r, caller) || r.isOrigin(caller.agencyId())) {
@@ -93,23 +100,36 @@ public class ReferralTransitions {
         });
     }
 
-    private Uni<ReferralReads.Read> act(Referral r, ReferralAction action, ActionBody b, ReferralAction.Caller party,
-                                        CallerContext caller, Instant now) {
+    private Uni<ReferralReads.Read> act(
+            Referral r,
+            ReferralAction action,
+            ActionBody b,
+            ReferralAction.Caller party,
+            CallerContext caller,
+            Instant now) {
         String reasonCode = validate(action, b, r, party);
         return switch (action) {
             case REDIRECT -> redirects.redirect(r, b, caller, now).chain(() -> reads.readWithData(r, caller));
-            case WITHDRAW_CONSENT -> consent.withdraw(r, b.recordedBy(), caller, now).chain(() -> reads.readWithData(r, caller));
+            case WITHDRAW_CONSENT ->
+                consent.withdraw(r, b.recordedBy(), caller, now).chain(() -> reads.readWithData(r, caller));
             default -> {
                 Transition t = take(r, action, b, party, reasonCode, now);
-                yield survivors.noteKey(r, b.note()).chain(key -> recorder.record(r, t, caller, b.note(), key))
+                yield survivors
+                        .noteKey(r, b.note())
+                        .chain(key -> recorder.record(r, t, caller, b.note(), key))
                         .chain(() -> reads.readWithData(r, caller));
             }
         };
     }
 
     /** The aggregate's transition for a party's action (a redirect and a consent withdrawal take more than one). */
-    private static Transition take(Referral r, ReferralAction action, ActionBody b, ReferralAction.Caller party,
-                                   String reasonCode, Instant now) {
+    private static Transition take(
+            Referral r,
+            ReferralAction action,
+            ActionBody b,
+            ReferralAction.Caller party,
+            String reasonCode,
+            Instant now) {
         return switch (action) {
             case ACKNOWLEDGE -> r.acknowledge(party, now);
             case ACCEPT -> r.accept(party, b.assignee(), now);
@@ -125,9 +145,12 @@ public class ReferralTransitions {
 
     /** The action's own rules; answers the reason code it carries, if any. */
     private static String validate(ReferralAction action, ActionBody b, Referral r, ReferralAction.Caller party) {
-        if (b.note() != null && !b.note().isBlank() && (r.erased() || !ConsentRules.scopes(r).contains(ConsentScope.NARRATIVE))) {
+        if (b.note() != null
+                && !b.note().isBlank()
+                && (r.erased() || !ConsentRules.scopes(r).contains(ConsentScope.NARRATIVE))) {
             if (action.check(r.status, party) == ReferralAction.Verdict.ALLOWED) {
-                throw ProblemException.invalid("/note", "a note is narrative survivor data: the consent does not cover NARRATIVE");
+                throw ProblemException.invalid(
+                        "/note", "a note is narrative survivor data: the consent does not cover NARRATIVE");
             }
         }
         if (action.check(r.status, party) != ReferralAction.Verdict.ALLOWED) {

@@ -39,9 +39,12 @@ public class SurvivorCipher {
             return Survivor.NONE;
         }
         return new Survivor(
-                key.decrypt(Referral.TABLE, r.id, "subject", r.subjectCt).map(s -> codec.read(s, ReferralInput.Subject.class)).orElse(null),
+                key.decrypt(Referral.TABLE, r.id, "subject", r.subjectCt)
+                        .map(s -> codec.read(s, ReferralInput.Subject.class))
+                        .orElse(null),
                 key.decrypt(Referral.TABLE, r.id, "reason", r.reasonCt).orElse(null),
-                key.decrypt(Referral.TABLE, r.id, "externalReference", r.externalReferenceCt).orElse(null));
+                key.decrypt(Referral.TABLE, r.id, "externalReference", r.externalReferenceCt)
+                        .orElse(null));
     }
 
     /** The key a history note is encrypted under: the referral's own, or a new one for a referral that had none. */

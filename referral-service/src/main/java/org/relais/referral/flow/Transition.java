@@ -1,9 +1,8 @@
 package org.relais.referral.flow;
 
-import org.relais.blocks.events.ReferralEvents;
-
 import java.util.List;
 import java.util.function.UnaryOperator;
+import org.relais.blocks.events.ReferralEvents;
 
 /**
  * What a transition of a referral did, for the service to persist: the history entry it makes ({@code action},

@@ -1,24 +1,23 @@
 package org.relais.referral.flow;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.ConfigProvider;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.RelaisTestResource;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.RelaisTestResource;
 
 /**
  * The sent and received lists a mobile client syncs stay index-backed at a million referrals, the
@@ -42,7 +41,8 @@ class ReferralListPlanIT {
 
     @BeforeAll
     static void seed() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute("drop schema if exists plan_check cascade");
             s.execute("create schema plan_check");
             s.execute("create table plan_check.referrals (like public.referrals including all)");
@@ -65,15 +65,18 @@ class ReferralListPlanIT {
 
     @AfterAll
     static void drop() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+        try (Connection c = connect();
+                Statement s = c.createStatement()) {
             s.execute("drop schema if exists plan_check cascade");
         }
     }
 
     @Test
     void theSeededTableHoldsAMillionWithAFifthForTheQueriedAgency() throws Exception {
-        try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "select count(*), count(*) filter (where receiving_agency_id = 'agency-0') from plan_check.referrals")) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "select count(*), count(*) filter (where receiving_agency_id = 'agency-0') from plan_check.referrals")) {
             rs.next();
             assertEquals(ROWS, rs.getInt(1));
             assertEquals(ROWS / 5, rs.getInt(2));
@@ -83,13 +86,15 @@ class ReferralListPlanIT {
     @Test
     void receivedAndSentListsAreIndexScansWithoutSortOnFirstAndDeepPages() throws Exception {
         for (String column : List.of("receiving_agency_id", "sending_agency_id")) {
-            String first = "select * from plan_check.referrals where " + column + " = 'agency-0' order by updated_at, id limit 51";
+            String first = "select * from plan_check.referrals where " + column
+                    + " = 'agency-0' order by updated_at, id limit 51";
             assertIndexOrdered(column, plan(first), false);
             // a cursor 150,000 rows into the agency's 200,000
             String cursor;
-            try (Connection c = connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "select updated_at, id from plan_check.referrals where " + column + " = 'agency-0' "
-                            + "order by updated_at, id offset 150000 limit 1")) {
+            try (Connection c = connect();
+                    Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("select updated_at, id from plan_check.referrals where " + column
+                            + " = 'agency-0' " + "order by updated_at, id offset 150000 limit 1")) {
                 rs.next();
                 cursor = "(updated_at, id) > ('" + rs.getString(1) + "', '" + rs.getString(2) + "')";
             }
@@ -101,22 +106,29 @@ class ReferralListPlanIT {
 
     private static void assertIndexOrdered(String column, List<String> plan, boolean cursor) {
         String text = String.join("\n", plan);
-        assertTrue(text.contains("Index Scan using") && text.contains("(" + column + " = 'agency-0'::text)")
+        assertTrue(
+                text.contains("Index Scan using")
+                        && text.contains("(" + column + " = 'agency-0'::text)")
                         && plan.stream().anyMatch(l -> l.contains("Index Cond:") && l.contains(column)),
                 "an index scan on " + column + ":\n" + text);
         assertFalse(text.contains("Sort"), "no sort:\n" + text);
         assertFalse(text.contains("Seq Scan"), "no sequential scan:\n" + text);
         if (cursor) {
-            String indexCond = plan.stream().filter(l -> l.contains("Index Cond:")).findFirst().orElse("");
-            assertTrue(indexCond.contains("ROW(updated_at, id) > ROW("),
+            String indexCond = plan.stream()
+                    .filter(l -> l.contains("Index Cond:"))
+                    .findFirst()
+                    .orElse("");
+            assertTrue(
+                    indexCond.contains("ROW(updated_at, id) > ROW("),
                     "the cursor seeks in the index instead of filtering what comes before it:\n" + text);
         }
     }
 
     private static List<String> plan(String sql) throws Exception {
         List<String> lines = new ArrayList<>();
-        try (Connection c = connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("explain (analyze, buffers off) " + sql)) {
+        try (Connection c = connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("explain (analyze, buffers off) " + sql)) {
             while (rs.next()) {
                 lines.add(rs.getString(1));
             }

@@ -1,26 +1,25 @@
 package org.relais.referral.flow;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.events.EventData;
-import org.relais.blocks.events.ReferralEvents;
-import org.relais.blocks.problem.ProblemException;
-import org.relais.referral.Priority;
-import org.relais.referral.flow.ReferralAction.Caller;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.events.EventData;
+import org.relais.blocks.events.ReferralEvents;
+import org.relais.blocks.problem.ProblemException;
+import org.relais.referral.Priority;
+import org.relais.referral.flow.ReferralAction.Caller;
 
 /**
  * The referral aggregate's transitions, taken on the aggregate itself (no database): every (status, action, caller)
@@ -63,7 +62,8 @@ class ReferralTest {
                     Referral r = referral(status);
                     int code = expected.get(key);
                     if (code != 200) {
-                        ProblemException refused = assertThrows(ProblemException.class, () -> take(r, action, caller), key);
+                        ProblemException refused =
+                                assertThrows(ProblemException.class, () -> take(r, action, caller), key);
                         assertEquals(code, refused.problem().status, key);
                         assertEquals(status, r.status, key);
                         assertEquals(BEFORE, r.updatedAt, key);
@@ -73,7 +73,8 @@ class ReferralTest {
                     String[] move = moves.get(action.path());
                     boolean ends = action == ReferralAction.WITHDRAW_CONSENT && status.terminal();
                     ReferralStatus to = ends ? status : ReferralStatus.valueOf(move[1]);
-                    List<String> events = ends ? List.of(ReferralEvents.CONSENT_WITHDRAWN) : List.of(move[2].split(","));
+                    List<String> events =
+                            ends ? List.of(ReferralEvents.CONSENT_WITHDRAWN) : List.of(move[2].split(","));
                     assertEquals(action.path(), t.action(), key);
                     assertEquals(status, t.from(), key);
                     assertEquals(to, t.to(), key);
@@ -90,13 +91,15 @@ class ReferralTest {
         Referral accepted = referral(ReferralStatus.ACKNOWLEDGED);
         Transition accept = accepted.accept(Caller.RECEIVER, "ngo-caseworker", NOW);
         assertEquals("ngo-caseworker", accepted.assignee);
-        assertEquals("ngo-caseworker", accept.events().get(0).data(state(accepted)).assignee());
+        assertEquals(
+                "ngo-caseworker", accept.events().get(0).data(state(accepted)).assignee());
         assertNull(accept.reasonCode());
 
         Referral declined = referral(ReferralStatus.SENT);
         Transition decline = declined.decline(Caller.RECEIVER, "NO_CAPACITY", NOW);
         assertEquals("NO_CAPACITY", decline.reasonCode());
-        assertEquals("NO_CAPACITY", decline.events().get(0).data(state(declined)).reasonCode());
+        assertEquals(
+                "NO_CAPACITY", decline.events().get(0).data(state(declined)).reasonCode());
 
         Referral redirected = referral(ReferralStatus.SENT);
         Transition redirect = redirected.redirectTo(Caller.RECEIVER, ONWARD, "shelter", NOW);
@@ -117,10 +120,23 @@ class ReferralTest {
         assertEquals("NO_SHOW", fail.events().get(0).data(state(failed)).reasonCode());
 
         Referral held = referral(ReferralStatus.ACCEPTED);
-        assertEquals("WAITLIST", held.hold(Caller.RECEIVER, "WAITLIST", NOW).events().get(0).data(state(held)).reasonCode());
+        assertEquals(
+                "WAITLIST",
+                held.hold(Caller.RECEIVER, "WAITLIST", NOW)
+                        .events()
+                        .get(0)
+                        .data(state(held))
+                        .reasonCode());
 
         Referral withdrawn = referral(ReferralStatus.SENT);
-        assertEquals("ERROR", withdrawn.withdraw(Caller.SENDER, "ERROR", NOW).events().get(0).data(state(withdrawn)).reasonCode());
+        assertEquals(
+                "ERROR",
+                withdrawn
+                        .withdraw(Caller.SENDER, "ERROR", NOW)
+                        .events()
+                        .get(0)
+                        .data(state(withdrawn))
+                        .reasonCode());
     }
 
     @Test
@@ -173,10 +189,18 @@ class ReferralTest {
         Referral completed = referral(ReferralStatus.IN_PROGRESS);
         completed.overdue = true;
         Transition closed = completed.closeFromCase("SERVICES_DELIVERED", NOW);
-        assertEquals(new Transition("case-closed", ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED, "SERVICES_DELIVERED",
-                closed.events()), closed);
+        assertEquals(
+                new Transition(
+                        "case-closed",
+                        ReferralStatus.IN_PROGRESS,
+                        ReferralStatus.COMPLETED,
+                        "SERVICES_DELIVERED",
+                        closed.events()),
+                closed);
         assertEquals(List.of(ReferralEvents.COMPLETED), closed.eventTypes());
-        assertEquals("SERVICES_DELIVERED", closed.events().get(0).data(state(completed)).outcome());
+        assertEquals(
+                "SERVICES_DELIVERED",
+                closed.events().get(0).data(state(completed)).outcome());
         assertFalse(completed.overdue);
 
         Referral failed = referral(ReferralStatus.ACCEPTED);
@@ -187,7 +211,9 @@ class ReferralTest {
 
         Referral withdrawn = referral(ReferralStatus.WITHDRAWN);
         Transition late = withdrawn.closeFromCase("SERVICES_DELIVERED", NOW);
-        assertEquals(new Transition("case-closed", ReferralStatus.WITHDRAWN, ReferralStatus.WITHDRAWN, "NO_OP", List.of()), late);
+        assertEquals(
+                new Transition("case-closed", ReferralStatus.WITHDRAWN, ReferralStatus.WITHDRAWN, "NO_OP", List.of()),
+                late);
         assertNull(withdrawn.outcome);
         assertEquals(BEFORE, withdrawn.updatedAt);
     }
@@ -196,7 +222,8 @@ class ReferralTest {
     void endingHerConsentErasesHerDataOnce() {
         UUID origin = UUID.randomUUID();
         Referral r = referral(ReferralStatus.ACCEPTED);
-        Transition t = r.endConsent(Caller.SENDER, "CONSENT_EXPIRED", "relais-referral-service", origin, NOW).orElseThrow();
+        Transition t = r.endConsent(Caller.SENDER, "CONSENT_EXPIRED", "relais-referral-service", origin, NOW)
+                .orElseThrow();
         assertEquals("CONSENT_EXPIRED", t.reasonCode());
         assertEquals(List.of(ReferralEvents.CONSENT_WITHDRAWN, ReferralEvents.WITHDRAWN), t.eventTypes());
         ReferralEvents.Data ended = t.events().get(0).data(state(r));
@@ -217,7 +244,8 @@ class ReferralTest {
         assertEquals("relais-referral-service", consent.withdrawnBy());
         assertEquals(BEFORE, consent.recordedAt());
 
-        assertTrue(r.endConsent(Caller.SENDER, "CONSENT_WITHDRAWN", "police-caseworker", null, NOW.plusSeconds(1)).isEmpty());
+        assertTrue(r.endConsent(Caller.SENDER, "CONSENT_WITHDRAWN", "police-caseworker", null, NOW.plusSeconds(1))
+                .isEmpty());
         assertEquals(NOW, r.dataErasedAt);
     }
 
@@ -236,7 +264,13 @@ class ReferralTest {
 
         Referral acknowledged = referral(ReferralStatus.ACKNOWLEDGED);
         acknowledged.decideBy = NOW.minusSeconds(1);
-        assertEquals("DECIDE", acknowledged.markOverdue(NOW).orElseThrow().data(state(acknowledged)).deadline());
+        assertEquals(
+                "DECIDE",
+                acknowledged
+                        .markOverdue(NOW)
+                        .orElseThrow()
+                        .data(state(acknowledged))
+                        .deadline());
         assertTrue(acknowledged.markOverdue(NOW).isEmpty());
 
         Referral early = referral(ReferralStatus.SENT);
@@ -262,18 +296,27 @@ class ReferralTest {
                 "incident": {"forms": ["PHYSICAL"], "occurredOn": "2026-11-20", "ageBand": "25-34"},
                 "caseId": "0190f3a0-0000-7000-8000-0000000000cc",
                 "acknowledgeBy": "2026-11-23T10:00:00.123456Z", "decideBy": "2026-11-23T11:00:00.123456Z\"""";
-        Transition.Event overdue = referral(ReferralStatus.ACKNOWLEDGED).markOverdue(NOW.plusSeconds(7200)).orElseThrow();
-        assertEquals(json("{" + state + ", \"status\": \"ACKNOWLEDGED\", \"deadline\": \"DECIDE\", "
-                + "\"deadlineAt\": \"2026-11-23T11:00:00.123456Z\"}"), eventJson(r, overdue));
+        Transition.Event overdue = referral(ReferralStatus.ACKNOWLEDGED)
+                .markOverdue(NOW.plusSeconds(7200))
+                .orElseThrow();
+        assertEquals(
+                json("{" + state + ", \"status\": \"ACKNOWLEDGED\", \"deadline\": \"DECIDE\", "
+                        + "\"deadlineAt\": \"2026-11-23T11:00:00.123456Z\"}"),
+                eventJson(r, overdue));
 
         Transition redirect = r.redirectTo(Caller.RECEIVER, ONWARD, "shelter", NOW);
-        assertEquals(json("{" + state + ", \"status\": \"REDIRECTED\", \"redirectedToId\": \"" + ONWARD
-                + "\", \"toAgencyId\": \"shelter\"}"), eventJson(r, redirect.events().get(0)));
+        assertEquals(
+                json("{" + state + ", \"status\": \"REDIRECTED\", \"redirectedToId\": \"" + ONWARD
+                        + "\", \"toAgencyId\": \"shelter\"}"),
+                eventJson(r, redirect.events().get(0)));
 
         UUID origin = UUID.fromString("0190f3a0-0000-7000-8000-0000000000dd");
-        Transition ended = r.endConsent(Caller.SENDER, "CONSENT_WITHDRAWN", "police-caseworker", origin, NOW).orElseThrow();
-        assertEquals(json("{" + state + ", \"status\": \"REDIRECTED\", \"reasonCode\": \"CONSENT_WITHDRAWN\", "
-                + "\"cascadedFromId\": \"" + origin + "\"}"), eventJson(r, ended.events().get(0)));
+        Transition ended = r.endConsent(Caller.SENDER, "CONSENT_WITHDRAWN", "police-caseworker", origin, NOW)
+                .orElseThrow();
+        assertEquals(
+                json("{" + state + ", \"status\": \"REDIRECTED\", \"reasonCode\": \"CONSENT_WITHDRAWN\", "
+                        + "\"cascadedFromId\": \"" + origin + "\"}"),
+                eventJson(r, ended.events().get(0)));
     }
 
     private static Transition take(Referral r, ReferralAction action, Caller by) {
@@ -287,7 +330,9 @@ class ReferralTest {
             case COMPLETE -> r.complete(by, "SERVICES_DELIVERED", NOW);
             case FAIL -> r.fail(by, "NO_SHOW", NOW);
             case WITHDRAW -> r.withdraw(by, "ERROR", NOW);
-            case WITHDRAW_CONSENT -> r.endConsent(by, "CONSENT_WITHDRAWN", "police-caseworker", null, NOW).orElseThrow();
+            case WITHDRAW_CONSENT ->
+                r.endConsent(by, "CONSENT_WITHDRAWN", "police-caseworker", null, NOW)
+                        .orElseThrow();
         };
     }
 
@@ -326,8 +371,22 @@ class ReferralTest {
 
     /** The referral's state as an event carries it (the fields each type adds come on top). */
     private static ReferralEvents.Data state(Referral r) {
-        return ReferralEvents.Data.of(r.id, r.reference, r.status.name(), r.priority.name(), List.of("PSYCHOSOCIAL_SUPPORT"),
-                r.survivorId, r.sendingAgencyId, r.receivingAgencyId, r.originAgencyId, null, r.redirectedFromId, r.caseId,
-                r.receivingCaseId, r.outcome, r.acknowledgeBy, r.decideBy);
+        return ReferralEvents.Data.of(
+                r.id,
+                r.reference,
+                r.status.name(),
+                r.priority.name(),
+                List.of("PSYCHOSOCIAL_SUPPORT"),
+                r.survivorId,
+                r.sendingAgencyId,
+                r.receivingAgencyId,
+                r.originAgencyId,
+                null,
+                r.redirectedFromId,
+                r.caseId,
+                r.receivingCaseId,
+                r.outcome,
+                r.acknowledgeBy,
+                r.decideBy);
     }
 }

@@ -1,12 +1,11 @@
 package org.relais.referral.flow;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every (status, action, caller) triple, its expected HTTP status written out literally from the API guide
@@ -121,8 +120,8 @@ class TransitionTableTest {
 
     static Map<String, Integer> expected() {
         Map<String, Integer> m = new HashMap<>();
-        List<ReferralAction.Caller> callers = List.of(ReferralAction.Caller.SENDER, ReferralAction.Caller.RECEIVER,
-                ReferralAction.Caller.OTHER);
+        List<ReferralAction.Caller> callers =
+                List.of(ReferralAction.Caller.SENDER, ReferralAction.Caller.RECEIVER, ReferralAction.Caller.OTHER);
         for (String line : TABLE.strip().split("\n")) {
             if (line.startsWith("#")) {
                 continue;

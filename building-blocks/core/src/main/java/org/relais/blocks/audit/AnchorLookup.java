@@ -1,17 +1,16 @@
 package org.relais.blocks.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.kafka.RelaisKafka;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Finds a chain's newest anchor on {@code relais.audit-anchors} itself, not in any database. The topic is
@@ -21,13 +20,11 @@ import java.util.Optional;
 public final class AnchorLookup {
 
     /** What the topic says about a chain: its newest anchor, if it ever had one. */
-    public record Found(Optional<AuditAnchor> anchor) {
-    }
+    public record Found(Optional<AuditAnchor> anchor) {}
 
     private static final int WINDOW = 500;
 
-    private AnchorLookup() {
-    }
+    private AnchorLookup() {}
 
     /** The newest anchor of {@code service}; throws if the topic cannot be read within {@code timeout}. */
     public static Found latest(RelaisKafka kafka, ObjectMapper mapper, String service, Duration timeout) {
@@ -57,7 +54,9 @@ public final class AnchorLookup {
                             if (r.offset() < hi && service.equals(r.key()) && r.value() != null) {
                                 AuditAnchor a = read(mapper, r.value());
                                 // several instances may anchor: the highest seq in the window is the newest head
-                                if (a != null && service.equals(a.service()) && (found == null || a.seq() > found.seq())) {
+                                if (a != null
+                                        && service.equals(a.service())
+                                        && (found == null || a.seq() > found.seq())) {
                                     found = a;
                                 }
                             }

@@ -1,12 +1,11 @@
 package org.relais.blocks.audit;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import java.sql.SQLException;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Verifies this service's chain, or the stretch of it after an entry already verified against an anchor,
@@ -19,7 +18,9 @@ public class AuditCheck {
     private final AuditStore store;
     private final int batchSize;
 
-    public AuditCheck(AuditStore store, @ConfigProperty(name = "relais.audit.verify-batch-size", defaultValue = "1000") int batchSize) {
+    public AuditCheck(
+            AuditStore store,
+            @ConfigProperty(name = "relais.audit.verify-batch-size", defaultValue = "1000") int batchSize) {
         this.store = store;
         this.batchSize = batchSize;
     }
@@ -31,14 +32,28 @@ public class AuditCheck {
      * @param anchors  seq to anchored hash, checked on the way
      * @param wanted   seqs whose stored hashes to answer
      */
-    public AuditEndpoint.VerifyData verify(String service, long fromSeq, String fromHash, Long toSeq, Map<Long, String> anchors,
-                             Collection<Long> wanted) throws SQLException {
+    public AuditEndpoint.VerifyData verify(
+            String service,
+            long fromSeq,
+            String fromHash,
+            Long toSeq,
+            Map<Long, String> anchors,
+            Collection<Long> wanted)
+            throws SQLException {
         return verify(service, fromSeq, fromHash, toSeq, anchors, wanted, batchSize);
     }
 
-    public AuditEndpoint.VerifyData verify(String service, long fromSeq, String fromHash, Long toSeq, Map<Long, String> anchors,
-                             Collection<Long> wanted, int batch) throws SQLException {
-        AuditVerifier.Walk walk = new AuditVerifier.Walk(fromSeq, fromSeq == 0 ? AuditEntry.GENESIS : fromHash, anchors, wanted);
+    public AuditEndpoint.VerifyData verify(
+            String service,
+            long fromSeq,
+            String fromHash,
+            Long toSeq,
+            Map<Long, String> anchors,
+            Collection<Long> wanted,
+            int batch)
+            throws SQLException {
+        AuditVerifier.Walk walk =
+                new AuditVerifier.Walk(fromSeq, fromSeq == 0 ? AuditEntry.GENESIS : fromHash, anchors, wanted);
         Map<Long, String> hashes = new java.util.TreeMap<>();
         if (fromSeq > 0) {
             Optional<String> stored = store.hashAt(fromSeq);

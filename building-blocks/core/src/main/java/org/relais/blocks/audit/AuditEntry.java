@@ -1,7 +1,6 @@
 package org.relais.blocks.audit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,9 +22,17 @@ import java.util.Map;
  * way the rule an outsider applies is the same: the hash covers every field the entry shows but
  * {@code hash}.
  */
-public record AuditEntry(long seq, String service, Instant at, String type, String agencyId, String actor,
-                         String entityId, String prevHash, String hash,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) List<String> relatedIds) {
+public record AuditEntry(
+        long seq,
+        String service,
+        Instant at,
+        String type,
+        String agencyId,
+        String actor,
+        String entityId,
+        String prevHash,
+        String hash,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<String> relatedIds) {
 
     public static final String GENESIS = "0".repeat(64);
     public static final String READ_TYPE = "relais.access.survivor-data-read";
@@ -35,8 +42,16 @@ public record AuditEntry(long seq, String service, Instant at, String type, Stri
     }
 
     /** An entry of hash version 1: its hash does not cover the records it is related to. */
-    public AuditEntry(long seq, String service, Instant at, String type, String agencyId, String actor,
-                      String entityId, String prevHash, String hash) {
+    public AuditEntry(
+            long seq,
+            String service,
+            Instant at,
+            String type,
+            String agencyId,
+            String actor,
+            String entityId,
+            String prevHash,
+            String hash) {
         this(seq, service, at, type, agencyId, actor, entityId, prevHash, hash, null);
     }
 
@@ -67,8 +82,10 @@ public record AuditEntry(long seq, String service, Instant at, String type, Stri
     }
 
     public AuditEntry sealed(long seq, String prevHash) {
-        AuditEntry unsealed = new AuditEntry(seq, service, at, type, agencyId, actor, entityId, prevHash, null, relatedIds);
-        return new AuditEntry(seq, service, at, type, agencyId, actor, entityId, prevHash, unsealed.computeHash(), relatedIds);
+        AuditEntry unsealed =
+                new AuditEntry(seq, service, at, type, agencyId, actor, entityId, prevHash, null, relatedIds);
+        return new AuditEntry(
+                seq, service, at, type, agencyId, actor, entityId, prevHash, unsealed.computeHash(), relatedIds);
     }
 
     /** The same entry related to {@code ids} (hash version 2), not yet sealed again. */
@@ -78,7 +95,8 @@ public record AuditEntry(long seq, String service, Instant at, String type, Stri
 
     static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -16,6 +14,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The request path's side of the audit chain: it only inserts an unsealed entry, in the caller's
@@ -43,8 +42,7 @@ public class AuditLog {
     }
 
     /** One record read among several returned together (a page of a list). */
-    public record ReadOf(String entityId, Collection<String> relatedIds) {
-    }
+    public record ReadOf(String entityId, Collection<String> relatedIds) {}
 
     /**
      * Records that survivor data of each of {@code reads} was returned to {@code actor} of {@code agencyId}:
@@ -57,14 +55,21 @@ public class AuditLog {
         OffsetDateTime at = Instant.now().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
         StringBuilder sql = new StringBuilder(
                 "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) values ");
-        List<Object> params = new ArrayList<>(java.util.Arrays.asList(service, at, AuditEntry.READ_TYPE, agencyId, actor));
+        List<Object> params =
+                new ArrayList<>(java.util.Arrays.asList(service, at, AuditEntry.READ_TYPE, agencyId, actor));
         for (int i = 0; i < reads.size(); i++) {
             int p = params.size();
-            sql.append(i == 0 ? "" : ", ").append("(?1, ?2, ?3, ?4, ?5, ?").append(p + 1).append(", cast(cast(?").append(p + 2).append(" as text) as jsonb))");
+            sql.append(i == 0 ? "" : ", ")
+                    .append("(?1, ?2, ?3, ?4, ?5, ?")
+                    .append(p + 1)
+                    .append(", cast(cast(?")
+                    .append(p + 2)
+                    .append(" as text) as jsonb))");
             params.add(reads.get(i).entityId());
             params.add(relatedJson(reads.get(i).entityId(), reads.get(i).relatedIds()));
         }
-        return Panache.getSession().chain(s -> {
+        return Panache.getSession()
+                .chain(s -> {
                     var query = s.createNativeQuery(sql.toString());
                     for (int i = 0; i < params.size(); i++) {
                         query.setParameter(i + 1, params.get(i));
@@ -75,8 +80,15 @@ public class AuditLog {
     }
 
     /** The same insert on a JDBC connection, inside its transaction. */
-    public void record(java.sql.Connection connection, String type, Instant at, String agencyId, String actor, String entityId,
-                       Collection<String> relatedIds) throws java.sql.SQLException {
+    public void record(
+            java.sql.Connection connection,
+            String type,
+            Instant at,
+            String agencyId,
+            String actor,
+            String entityId,
+            Collection<String> relatedIds)
+            throws java.sql.SQLException {
         try (java.sql.PreparedStatement ps = connection.prepareStatement(
                 "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) values (?, ?, ?, ?, ?, ?, cast(? as jsonb))")) {
             ps.setString(1, service);
@@ -105,20 +117,21 @@ public class AuditLog {
         }
     }
 
-    public Uni<Void> record(String type, Instant at, String agencyId, String actor, String entityId,
-                            Collection<String> relatedIds) {
+    public Uni<Void> record(
+            String type, Instant at, String agencyId, String actor, String entityId, Collection<String> relatedIds) {
         String relatedJson = relatedJson(entityId, relatedIds);
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) "
-                                + "values (?1, ?2, ?3, ?4, ?5, ?6, cast(cast(?7 as text) as jsonb))")
-                .setParameter(1, service)
-                .setParameter(2, at.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC))
-                .setParameter(3, type)
-                .setParameter(4, agencyId)
-                .setParameter(5, actor)
-                .setParameter(6, entityId)
-                .setParameter(7, relatedJson)
-                .executeUpdate())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "insert into relais_audit (service, at, type, agency_id, actor, entity_id, related_ids) "
+                                        + "values (?1, ?2, ?3, ?4, ?5, ?6, cast(cast(?7 as text) as jsonb))")
+                        .setParameter(1, service)
+                        .setParameter(2, at.truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC))
+                        .setParameter(3, type)
+                        .setParameter(4, agencyId)
+                        .setParameter(5, actor)
+                        .setParameter(6, entityId)
+                        .setParameter(7, relatedJson)
+                        .executeUpdate())
                 .replaceWithVoid();
     }
 }

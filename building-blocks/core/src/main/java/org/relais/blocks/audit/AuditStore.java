@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,8 +23,9 @@ import java.util.function.Predicate;
 @ApplicationScoped
 public class AuditStore {
 
-    private static final String COLUMNS = "seq, service, at, type, agency_id, actor, entity_id, prev_hash, hash, hash_version, "
-            + "related_ids::text";
+    private static final String COLUMNS =
+            "seq, service, at, type, agency_id, actor, entity_id, prev_hash, hash, hash_version, "
+                    + "related_ids::text";
 
     private final AgroalDataSource dataSource;
     private final ObjectMapper mapper;
@@ -44,8 +44,9 @@ public class AuditStore {
         long after = afterSeq;
         while (true) {
             List<AuditEntry> batch;
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("select " + COLUMNS
-                    + " from relais_audit where seq > ? and seq <= ? order by seq limit ?")) {
+            try (Connection c = dataSource.getConnection();
+                    PreparedStatement ps = c.prepareStatement("select " + COLUMNS
+                            + " from relais_audit where seq > ? and seq <= ? order by seq limit ?")) {
                 ps.setLong(1, after);
                 ps.setLong(2, toSeq == null ? Long.MAX_VALUE : toSeq);
                 ps.setInt(3, batchSize);
@@ -74,8 +75,8 @@ public class AuditStore {
 
     /** The stored hash of entry {@code seq}, if the chain has it. */
     public Optional<String> hashAt(long seq) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select hash from relais_audit where seq = ?")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("select hash from relais_audit where seq = ?")) {
             ps.setLong(1, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
@@ -94,7 +95,8 @@ public class AuditStore {
             sql.append(" and agency_id = ?");
         }
         sql.append(" order by seq limit ?");
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int i = 1;
             ps.setLong(i++, afterSeq);
             for (String id : ids) {
@@ -115,10 +117,11 @@ public class AuditStore {
      * opened from), so a trail asked for one can include the entries filed under the other.
      */
     public List<String> linked(String entityId) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select distinct r.id from relais_audit a, jsonb_array_elements_text(a.related_ids) as r(id) "
-                        + "where a.related_ids @> jsonb_build_array(?::text) and a.entity_id = ? and a.seq is not null "
-                        + "and r.id <> ? order by r.id limit 20")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "select distinct r.id from relais_audit a, jsonb_array_elements_text(a.related_ids) as r(id) "
+                                + "where a.related_ids @> jsonb_build_array(?::text) and a.entity_id = ? and a.seq is not null "
+                                + "and r.id <> ? order by r.id limit 20")) {
             ps.setString(1, entityId);
             ps.setString(2, entityId);
             ps.setString(3, entityId);
@@ -134,9 +137,10 @@ public class AuditStore {
 
     /** How many entries wait for the sealer, and the age in seconds of the oldest. */
     public double[] sealingLag() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select count(*), coalesce(extract(epoch from now() - min(at)), 0) "
-                     + "from relais_audit where seq is null")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select count(*), coalesce(extract(epoch from now() - min(at)), 0) "
+                        + "from relais_audit where seq is null")) {
             rs.next();
             return new double[] {rs.getLong(1), rs.getDouble(2)};
         }
@@ -145,8 +149,16 @@ public class AuditStore {
     private List<AuditEntry> read(ResultSet rs) throws SQLException {
         List<AuditEntry> out = new ArrayList<>();
         while (rs.next()) {
-            AuditEntry e = new AuditEntry(rs.getLong(1), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(),
-                    rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9));
+            AuditEntry e = new AuditEntry(
+                    rs.getLong(1),
+                    rs.getString(2),
+                    rs.getObject(3, OffsetDateTime.class).toInstant(),
+                    rs.getString(4),
+                    rs.getString(5),
+                    rs.getString(6),
+                    rs.getString(7),
+                    rs.getString(8),
+                    rs.getString(9));
             out.add(rs.getInt(10) >= 2 ? e.withRelatedIds(relatedIds(mapper, rs.getString(11))) : e);
         }
         return out;

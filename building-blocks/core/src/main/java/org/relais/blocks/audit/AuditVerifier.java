@@ -18,17 +18,22 @@ import java.util.TreeMap;
  */
 public final class AuditVerifier {
 
-    private AuditVerifier() {
-    }
+    private AuditVerifier() {}
 
     /**
      * @param entries the stored chain in the order the database returns it by seq
      * @param anchors heads published earlier (any order)
      */
-    public static ChainVerification verify(String service, List<AuditEntry> entries, List<AuditAnchor> anchors,
-                                           long unsealed, double sealingLagSeconds) {
+    public static ChainVerification verify(
+            String service,
+            List<AuditEntry> entries,
+            List<AuditAnchor> anchors,
+            long unsealed,
+            double sealingLagSeconds) {
         Map<Long, String> anchored = new TreeMap<>();
-        anchors.stream().sorted(Comparator.comparingLong(AuditAnchor::seq)).forEach(a -> anchored.putIfAbsent(a.seq(), a.hash()));
+        anchors.stream()
+                .sorted(Comparator.comparingLong(AuditAnchor::seq))
+                .forEach(a -> anchored.putIfAbsent(a.seq(), a.hash()));
         Walk walk = new Walk(0, AuditEntry.GENESIS, anchored, List.of());
         for (AuditEntry e : entries) {
             if (!walk.accept(e)) {
@@ -77,7 +82,8 @@ public final class AuditVerifier {
                 return false;
             }
             if (e.seq() != expectedSeq) {
-                brokenAt(Math.min(e.seq(), expectedSeq),
+                brokenAt(
+                        Math.min(e.seq(), expectedSeq),
                         e.seq() > expectedSeq ? "entry " + expectedSeq + " is missing" : "entries are out of order");
                 return false;
             }
@@ -121,11 +127,22 @@ public final class AuditVerifier {
             if (broken == null) {
                 Map.Entry<Long, String> beyond = anchors.higherEntry(lastSeq());
                 if (beyond != null) {
-                    brokenAt(beyond.getKey(), "the chain ends before anchored entry " + beyond.getKey() + " (truncated)");
+                    brokenAt(
+                            beyond.getKey(),
+                            "the chain ends before anchored entry " + beyond.getKey() + " (truncated)");
                 }
             }
-            return new ChainVerification(service, walked, prev, lastSeq(), broken == null, broken, reason, unsealed,
-                    sealingLagSeconds, fromSeq);
+            return new ChainVerification(
+                    service,
+                    walked,
+                    prev,
+                    lastSeq(),
+                    broken == null,
+                    broken,
+                    reason,
+                    unsealed,
+                    sealingLagSeconds,
+                    fromSeq);
         }
     }
 }

@@ -12,8 +12,7 @@ import java.util.TreeMap;
  */
 public final class CanonicalJson {
 
-    private CanonicalJson() {
-    }
+    private CanonicalJson() {}
 
     public static String of(Object value) {
         StringBuilder b = new StringBuilder();
@@ -28,7 +27,10 @@ public final class CanonicalJson {
             string(b, s);
         } else if (value instanceof Boolean bool) {
             b.append(bool);
-        } else if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+        } else if (value instanceof Integer
+                || value instanceof Long
+                || value instanceof Short
+                || value instanceof Byte) {
             long n = ((Number) value).longValue();
             if (Math.abs(n) > 9007199254740991L) {
                 throw new IllegalArgumentException("integers beyond 2^53 are not exact in JSON; send them as strings");
@@ -61,7 +63,8 @@ public final class CanonicalJson {
             }
             b.append(']');
         } else {
-            throw new IllegalArgumentException("not a JSON value: " + value.getClass().getName());
+            throw new IllegalArgumentException(
+                    "not a JSON value: " + value.getClass().getName());
         }
     }
 

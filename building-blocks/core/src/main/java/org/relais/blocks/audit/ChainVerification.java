@@ -10,12 +10,28 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * {@code sealingLagSeconds} how far sealing lags behind the request path.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ChainVerification(String service, long entries, String head, long sealedUpTo, boolean valid,
-                                Long firstBrokenSeq, String reason, long unsealed, double sealingLagSeconds,
-                                long verifiedFrom) {
+public record ChainVerification(
+        String service,
+        long entries,
+        String head,
+        long sealedUpTo,
+        boolean valid,
+        Long firstBrokenSeq,
+        String reason,
+        long unsealed,
+        double sealingLagSeconds,
+        long verifiedFrom) {
 
-    public ChainVerification(String service, long entries, String head, long sealedUpTo, boolean valid,
-                             Long firstBrokenSeq, String reason, long unsealed, double sealingLagSeconds) {
+    public ChainVerification(
+            String service,
+            long entries,
+            String head,
+            long sealedUpTo,
+            boolean valid,
+            Long firstBrokenSeq,
+            String reason,
+            long unsealed,
+            double sealingLagSeconds) {
         this(service, entries, head, sealedUpTo, valid, firstBrokenSeq, reason, unsealed, sealingLagSeconds, 0);
     }
 }

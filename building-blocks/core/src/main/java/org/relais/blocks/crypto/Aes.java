@@ -6,7 +6,6 @@ import com.google.crypto.tink.aead.AesGcmKey;
 import com.google.crypto.tink.aead.AesGcmParameters;
 import com.google.crypto.tink.subtle.AesGcmJce;
 import com.google.crypto.tink.util.SecretBytes;
-
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 
@@ -16,8 +15,7 @@ final class Aes {
     static final int KEY_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private Aes() {
-    }
+    private Aes() {}
 
     static Aead gcm(byte[] key) {
         try {

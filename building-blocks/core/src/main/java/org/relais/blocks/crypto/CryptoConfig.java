@@ -2,7 +2,6 @@ package org.relais.blocks.crypto;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.util.Map;
 
 /**

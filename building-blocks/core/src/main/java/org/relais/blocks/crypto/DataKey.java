@@ -1,7 +1,6 @@
 package org.relais.blocks.crypto;
 
 import com.google.crypto.tink.Aead;
-
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;
@@ -26,8 +25,7 @@ public final class DataKey {
     }
 
     /** A new data key, wrapped by the active master key: what goes into {@code relais_data_keys}, and the key itself. */
-    public record Generated(UUID id, String masterKeyId, byte[] wrappedKey, DataKey key) {
-    }
+    public record Generated(UUID id, String masterKeyId, byte[] wrappedKey, DataKey key) {}
 
     /** A fresh random data key under a new (time-ordered) id, wrapped by {@code masterKeys}' active key. */
     public static Generated generate(MasterKeys masterKeys) {
@@ -66,8 +64,8 @@ public final class DataKey {
             return Optional.empty();
         }
         try {
-            byte[] pt = aead.decrypt(Base64.getDecoder().decode(ciphertext.substring(PREFIX.length())),
-                    aad(table, rowId, field));
+            byte[] pt = aead.decrypt(
+                    Base64.getDecoder().decode(ciphertext.substring(PREFIX.length())), aad(table, rowId, field));
             return Optional.of(new String(pt, StandardCharsets.UTF_8));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             return Optional.empty();

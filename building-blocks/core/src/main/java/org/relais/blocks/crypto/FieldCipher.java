@@ -3,7 +3,6 @@ package org.relais.blocks.crypto;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.security.GeneralSecurityException;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -31,12 +30,13 @@ public class FieldCipher {
 
     public Uni<DataKey> newDataKey() {
         DataKey.Generated generated = DataKey.generate(masterKeys);
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "insert into relais_data_keys (id, master_key_id, wrapped_key) values (?1, ?2, ?3)")
-                .setParameter(1, generated.id())
-                .setParameter(2, generated.masterKeyId())
-                .setParameter(3, generated.wrappedKey())
-                .executeUpdate())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "insert into relais_data_keys (id, master_key_id, wrapped_key) values (?1, ?2, ?3)")
+                        .setParameter(1, generated.id())
+                        .setParameter(2, generated.masterKeyId())
+                        .setParameter(3, generated.wrappedKey())
+                        .executeUpdate())
                 .replaceWith(generated::key);
     }
 
@@ -59,11 +59,12 @@ public class FieldCipher {
         if (wanted.isEmpty()) {
             return Uni.createFrom().item(new HashMap<>());
         }
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "select id, master_key_id, wrapped_key from relais_data_keys where id in (:ids) and wrapped_key is not null",
-                        Object[].class)
-                .setParameter("ids", List.copyOf(wanted))
-                .getResultList())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "select id, master_key_id, wrapped_key from relais_data_keys where id in (:ids) and wrapped_key is not null",
+                                Object[].class)
+                        .setParameter("ids", List.copyOf(wanted))
+                        .getResultList())
                 .map(rows -> {
                     Map<UUID, DataKey> out = new HashMap<>();
                     for (UUID id : wanted) {
@@ -99,11 +100,12 @@ public class FieldCipher {
 
     /** Crypto-shredding: the wrapped key is deleted, so every field under it is unreadable for good. */
     public Uni<Void> destroy(UUID id) {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "update relais_data_keys set wrapped_key = null, destroyed_at = ?2 where id = ?1 and wrapped_key is not null")
-                .setParameter(1, id)
-                .setParameter(2, OffsetDateTime.now())
-                .executeUpdate())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "update relais_data_keys set wrapped_key = null, destroyed_at = ?2 where id = ?1 and wrapped_key is not null")
+                        .setParameter(1, id)
+                        .setParameter(2, OffsetDateTime.now())
+                        .executeUpdate())
                 .replaceWithVoid();
     }
 

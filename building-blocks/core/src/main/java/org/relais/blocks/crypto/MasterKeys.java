@@ -3,7 +3,6 @@ package org.relais.blocks.crypto;
 import com.google.crypto.tink.Aead;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Base64;

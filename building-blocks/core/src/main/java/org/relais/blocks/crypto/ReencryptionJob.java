@@ -4,7 +4,6 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.security.GeneralSecurityException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,7 +29,9 @@ public class ReencryptionJob {
         this.config = config;
     }
 
-    @Scheduled(every = "${relais.crypto.rewrap-every:10m}", delayed = "30s",
+    @Scheduled(
+            every = "${relais.crypto.rewrap-every:10m}",
+            delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         try {
@@ -59,10 +60,10 @@ public class ReencryptionJob {
             c.setAutoCommit(false);
             int done = 0;
             try (PreparedStatement select = c.prepareStatement(
-                    "select id, master_key_id, wrapped_key from relais_data_keys "
-                            + "where master_key_id <> ? and wrapped_key is not null limit ? for update skip locked");
-                 PreparedStatement update = c.prepareStatement(
-                         "update relais_data_keys set master_key_id = ?, wrapped_key = ?, rewrapped_at = now() where id = ?")) {
+                            "select id, master_key_id, wrapped_key from relais_data_keys "
+                                    + "where master_key_id <> ? and wrapped_key is not null limit ? for update skip locked");
+                    PreparedStatement update = c.prepareStatement(
+                            "update relais_data_keys set master_key_id = ?, wrapped_key = ?, rewrapped_at = now() where id = ?")) {
                 select.setString(1, masterKeys.activeId());
                 select.setInt(2, config.rewrapBatchSize());
                 try (ResultSet rs = select.executeQuery()) {
@@ -72,7 +73,9 @@ public class ReencryptionJob {
                         try {
                             key = masterKeys.unwrap(rs.getString(2), id.toString(), rs.getBytes(3));
                         } catch (GeneralSecurityException e) {
-                            Log.errorf("data key %s cannot be unwrapped by master key %s; left as it is", id, rs.getString(2));
+                            Log.errorf(
+                                    "data key %s cannot be unwrapped by master key %s; left as it is",
+                                    id, rs.getString(2));
                             continue;
                         }
                         update.setString(1, masterKeys.activeId());

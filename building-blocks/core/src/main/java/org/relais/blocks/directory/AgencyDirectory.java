@@ -1,7 +1,6 @@
 package org.relais.blocks.directory;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;

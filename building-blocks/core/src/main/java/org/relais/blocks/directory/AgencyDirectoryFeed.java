@@ -28,8 +28,11 @@ public class AgencyDirectoryFeed {
     private final boolean enabled;
     private volatile TopicFollower follower;
 
-    public AgencyDirectoryFeed(RelaisKafka kafka, AgencyDirectory directory, ObjectMapper mapper,
-                               @ConfigProperty(name = "relais.directory.feed.enabled", defaultValue = "true") boolean enabled) {
+    public AgencyDirectoryFeed(
+            RelaisKafka kafka,
+            AgencyDirectory directory,
+            ObjectMapper mapper,
+            @ConfigProperty(name = "relais.directory.feed.enabled", defaultValue = "true") boolean enabled) {
         this.kafka = kafka;
         this.directory = directory;
         this.mapper = mapper;
@@ -44,7 +47,8 @@ public class AgencyDirectoryFeed {
         follower = TopicFollower.start(kafka, Topics.AGENCIES, this::apply, () -> {
             if (!directory.caughtUp()) {
                 directory.markCaughtUp();
-                Log.infof("agency directory loaded: %d agencies", directory.all().size());
+                Log.infof(
+                        "agency directory loaded: %d agencies", directory.all().size());
             }
         });
     }
@@ -63,10 +67,14 @@ public class AgencyDirectoryFeed {
         try {
             JsonNode node = mapper.readTree(r.value());
             // the record is a CloudEvent whose data is the full agency record
-            JsonNode record = node.has("specversion") ? CloudEvent.fromJson(mapper, r.value()).data() : node;
+            JsonNode record = node.has("specversion")
+                    ? CloudEvent.fromJson(mapper, r.value()).data()
+                    : node;
             directory.apply(AgencyRecord.of(record));
         } catch (Exception e) {
-            Log.warnf("agency directory: record at offset %d of %s ignored (%s)", r.offset(), r.topic(), e.getClass().getSimpleName());
+            Log.warnf(
+                    "agency directory: record at offset %d of %s ignored (%s)",
+                    r.offset(), r.topic(), e.getClass().getSimpleName());
         }
     }
 }

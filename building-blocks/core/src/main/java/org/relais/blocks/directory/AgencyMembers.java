@@ -4,11 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.WebApplicationException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.rest.client.inject.RestClient;
-import org.jboss.resteasy.reactive.RestResponse;
-import org.relais.blocks.problem.ProblemException;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,6 +12,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.relais.blocks.problem.ProblemException;
 
 /**
  * The users of an agency, as Keycloak knows them (the {@code agency} user attribute), read over its admin
@@ -28,22 +27,22 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class AgencyMembers {
 
-    public record Member(String username, String displayName, List<String> roles) {
-    }
+    public record Member(String username, String displayName, List<String> roles) {}
 
-    private record Cached(List<Member> members, long at) {
-    }
+    private record Cached(List<Member> members, long at) {}
 
     private static final long TTL_MILLIS = 60_000;
-    private static final Set<String> PLATFORM_ROLES = Set.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor");
+    private static final Set<String> PLATFORM_ROLES =
+            Set.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor");
     private static final String UNREACHABLE = "The identity provider cannot be reached to list the agency's members";
 
     private final KeycloakAdminApi keycloak;
     private final String realm;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    public AgencyMembers(@RestClient KeycloakAdminApi keycloak,
-                         @ConfigProperty(name = "relais.directory.realm", defaultValue = "relais") String realm) {
+    public AgencyMembers(
+            @RestClient KeycloakAdminApi keycloak,
+            @ConfigProperty(name = "relais.directory.realm", defaultValue = "relais") String realm) {
         this.keycloak = keycloak;
         this.realm = realm;
     }
@@ -66,8 +65,11 @@ public class AgencyMembers {
                     names.add(r.path("name").asText());
                 }
             });
-            String display = (u.path("firstName").asText("") + " " + u.path("lastName").asText("")).trim();
-            members.add(new Member(u.path("username").asText(), display.isEmpty() ? u.path("username").asText() : display,
+            String display =
+                    (u.path("firstName").asText("") + " " + u.path("lastName").asText("")).trim();
+            members.add(new Member(
+                    u.path("username").asText(),
+                    display.isEmpty() ? u.path("username").asText() : display,
                     List.copyOf(names)));
         }
         members.sort(Comparator.comparing(Member::username));

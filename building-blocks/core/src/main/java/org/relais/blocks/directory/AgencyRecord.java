@@ -1,7 +1,6 @@
 package org.relais.blocks.directory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.util.LinkedHashSet;
 import java.util.Set;
 

@@ -30,8 +30,11 @@ public interface KeycloakAdminApi {
     @GET
     @Path("/users")
     @Retry(maxRetries = 2, delay = 200, jitter = 100, retryOn = ProcessingException.class)
-    RestResponse<JsonNode> users(@PathParam("realm") String realm, @QueryParam("q") String q,
-                                 @QueryParam("briefRepresentation") boolean briefRepresentation, @QueryParam("max") int max);
+    RestResponse<JsonNode> users(
+            @PathParam("realm") String realm,
+            @QueryParam("q") String q,
+            @QueryParam("briefRepresentation") boolean briefRepresentation,
+            @QueryParam("max") int max);
 
     /** The realm roles a user holds, directly or through groups and composite roles. */
     @GET

@@ -18,6 +18,5 @@ public final class AgencyEvents {
 
     public static final Set<String> TYPES = Set.of(REGISTERED, UPDATED);
 
-    private AgencyEvents() {
-    }
+    private AgencyEvents() {}
 }

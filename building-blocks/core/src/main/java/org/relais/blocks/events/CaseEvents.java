@@ -1,7 +1,6 @@
 package org.relais.blocks.events;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -34,52 +33,177 @@ public final class CaseEvents {
     /** Her data in the case was erased: {@code reason} (her consent ended, or the referral's did). */
     public static final String DATA_ERASED = "relais.case.data-erased";
 
-    public static final Set<String> TYPES = Set.of(OPENED, ASSIGNED, RISK_ASSESSED, HIGH_RISK, ACTION_ADDED, ACTION_COMPLETED, CLOSED,
-            DATA_ERASED);
+    public static final Set<String> TYPES =
+            Set.of(OPENED, ASSIGNED, RISK_ASSESSED, HIGH_RISK, ACTION_ADDED, ACTION_COMPLETED, CLOSED, DATA_ERASED);
 
-    private CaseEvents() {
-    }
+    private CaseEvents() {}
 
     /**
      * The data of every case event: the case's coded state, then the fields only some types carry (null, and absent
      * from the JSON, elsewhere). Never survivor data.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Data(UUID caseId, String reference, String owningAgencyId, UUID referralId, UUID survivorId, String status,
-                       String priority, List<String> services, String assignee, String riskLevel,
-                       Integer score, String level, UUID assessmentId, UUID actionId, String type, Instant dueAt, String outcome,
-                       String reason) {
+    public record Data(
+            UUID caseId,
+            String reference,
+            String owningAgencyId,
+            UUID referralId,
+            UUID survivorId,
+            String status,
+            String priority,
+            List<String> services,
+            String assignee,
+            String riskLevel,
+            Integer score,
+            String level,
+            UUID assessmentId,
+            UUID actionId,
+            String type,
+            Instant dueAt,
+            String outcome,
+            String reason) {
 
         /** The case's state, without any type's own fields. */
-        public static Data of(UUID caseId, String reference, String owningAgencyId, UUID referralId, UUID survivorId, String status,
-                              String priority, List<String> services, String assignee, String riskLevel) {
-            return new Data(caseId, reference, owningAgencyId, referralId, survivorId, status, priority, services, assignee, riskLevel,
-                    null, null, null, null, null, null, null, null);
+        public static Data of(
+                UUID caseId,
+                String reference,
+                String owningAgencyId,
+                UUID referralId,
+                UUID survivorId,
+                String status,
+                String priority,
+                List<String> services,
+                String assignee,
+                String riskLevel) {
+            return new Data(
+                    caseId,
+                    reference,
+                    owningAgencyId,
+                    referralId,
+                    survivorId,
+                    status,
+                    priority,
+                    services,
+                    assignee,
+                    riskLevel,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
         }
 
         public Data withAssessment(int score, String level, UUID assessmentId) {
-            return new Data(caseId, reference, owningAgencyId, referralId, survivorId, status, priority, services, assignee, riskLevel,
-                    score, level, assessmentId, actionId, type, dueAt, outcome, reason);
+            return new Data(
+                    caseId,
+                    reference,
+                    owningAgencyId,
+                    referralId,
+                    survivorId,
+                    status,
+                    priority,
+                    services,
+                    assignee,
+                    riskLevel,
+                    score,
+                    level,
+                    assessmentId,
+                    actionId,
+                    type,
+                    dueAt,
+                    outcome,
+                    reason);
         }
 
         public Data withLevel(String level) {
-            return new Data(caseId, reference, owningAgencyId, referralId, survivorId, status, priority, services, assignee, riskLevel,
-                    score, level, assessmentId, actionId, type, dueAt, outcome, reason);
+            return new Data(
+                    caseId,
+                    reference,
+                    owningAgencyId,
+                    referralId,
+                    survivorId,
+                    status,
+                    priority,
+                    services,
+                    assignee,
+                    riskLevel,
+                    score,
+                    level,
+                    assessmentId,
+                    actionId,
+                    type,
+                    dueAt,
+                    outcome,
+                    reason);
         }
 
         public Data withAction(UUID actionId, String type, Instant dueAt) {
-            return new Data(caseId, reference, owningAgencyId, referralId, survivorId, status, priority, services, assignee, riskLevel,
-                    score, level, assessmentId, actionId, type, dueAt, outcome, reason);
+            return new Data(
+                    caseId,
+                    reference,
+                    owningAgencyId,
+                    referralId,
+                    survivorId,
+                    status,
+                    priority,
+                    services,
+                    assignee,
+                    riskLevel,
+                    score,
+                    level,
+                    assessmentId,
+                    actionId,
+                    type,
+                    dueAt,
+                    outcome,
+                    reason);
         }
 
         public Data withOutcome(String outcome) {
-            return new Data(caseId, reference, owningAgencyId, referralId, survivorId, status, priority, services, assignee, riskLevel,
-                    score, level, assessmentId, actionId, type, dueAt, outcome, reason);
+            return new Data(
+                    caseId,
+                    reference,
+                    owningAgencyId,
+                    referralId,
+                    survivorId,
+                    status,
+                    priority,
+                    services,
+                    assignee,
+                    riskLevel,
+                    score,
+                    level,
+                    assessmentId,
+                    actionId,
+                    type,
+                    dueAt,
+                    outcome,
+                    reason);
         }
 
         public Data withReason(String reason) {
-            return new Data(caseId, reference, owningAgencyId, referralId, survivorId, status, priority, services, assignee, riskLevel,
-                    score, level, assessmentId, actionId, type, dueAt, outcome, reason);
+            return new Data(
+                    caseId,
+                    reference,
+                    owningAgencyId,
+                    referralId,
+                    survivorId,
+                    status,
+                    priority,
+                    services,
+                    assignee,
+                    riskLevel,
+                    score,
+                    level,
+                    assessmentId,
+                    actionId,
+                    type,
+                    dueAt,
+                    outcome,
+                    reason);
         }
     }
 

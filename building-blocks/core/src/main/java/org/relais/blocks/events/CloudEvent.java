@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -50,8 +49,17 @@ public record CloudEvent(
 
     /** A new event with a fresh time-ordered id and the current time (microseconds, as PostgreSQL keeps it). */
     public static CloudEvent of(String source, String type, String subject, String agencyId, JsonNode data) {
-        return new CloudEvent(SPEC_VERSION, Uuids.v7().toString(), source, type, subject,
-                Instant.now().truncatedTo(ChronoUnit.MICROS), JSON, agencyId, null, data);
+        return new CloudEvent(
+                SPEC_VERSION,
+                Uuids.v7().toString(),
+                source,
+                type,
+                subject,
+                Instant.now().truncatedTo(ChronoUnit.MICROS),
+                JSON,
+                agencyId,
+                null,
+                data);
     }
 
     public CloudEvent withTraceparent(String value) {
@@ -74,7 +82,8 @@ public record CloudEvent(
         try {
             return mapper.readValue(json, CloudEvent.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException("not a structured-mode CloudEvent (" + e.getClass().getSimpleName() + ")");
+            throw new IllegalArgumentException(
+                    "not a structured-mode CloudEvent (" + e.getClass().getSimpleName() + ")");
         }
     }
 

@@ -2,7 +2,6 @@ package org.relais.blocks.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -16,11 +15,10 @@ import java.util.TreeSet;
  */
 public final class SurvivorFields {
 
-    public static final Set<String> NAMES = Set.of("subject", "reason", "note", "notes", "summary", "description",
-            "externalReference");
+    public static final Set<String> NAMES =
+            Set.of("subject", "reason", "note", "notes", "summary", "description", "externalReference");
 
-    private SurvivorFields() {
-    }
+    private SurvivorFields() {}
 
     /** Removes every survivor field, at any depth, from {@code node}; returns the names removed (never their values). */
     public static Set<String> strip(JsonNode node) {

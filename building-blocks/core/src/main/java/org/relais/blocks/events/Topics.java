@@ -10,6 +10,5 @@ public final class Topics {
     /** Each service's sealed audit-chain head, anchored outside its database; kept by the gateway. */
     public static final String AUDIT_ANCHORS = "relais.audit-anchors";
 
-    private Topics() {
-    }
+    private Topics() {}
 }

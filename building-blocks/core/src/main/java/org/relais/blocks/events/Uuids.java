@@ -8,8 +8,7 @@ public final class Uuids {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private Uuids() {
-    }
+    private Uuids() {}
 
     public static UUID v7() {
         long millis = System.currentTimeMillis();

@@ -1,7 +1,6 @@
 package org.relais.blocks.faults;
 
 import io.vertx.pgclient.PgException;
-
 import java.sql.SQLException;
 import java.util.Set;
 
@@ -23,14 +22,15 @@ public final class TransientFaults {
             "53", // insufficient resources (too many connections, disk full, out of memory)
             "57", // operator intervention (admin shutdown, crash shutdown, cannot connect now, query canceled)
             "40", // transaction rollback (serialization failure, deadlock)
-            "58"  // system error (I/O)
-    );
+            "58" // system error (I/O)
+            );
+
     private static final Set<String> TRANSIENT_SQLSTATES = Set.of(
             "55P03", // lock_not_available (lock_timeout)
             "55006", // object_in_use
             "42P01", // undefined_table: a table briefly missing (a migration or restore under way)
-            "25006"  // read_only_sql_transaction: a standby promoted late, a failover in progress
-    );
+            "25006" // read_only_sql_transaction: a standby promoted late, a failover in progress
+            );
     /** Exceptions known by name so that this class does not pull every client library in. */
     private static final Set<String> TRANSIENT_TYPES = Set.of(
             "java.net.ConnectException",
@@ -63,8 +63,7 @@ public final class TransientFaults {
             "org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException",
             "org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException");
 
-    private TransientFaults() {
-    }
+    private TransientFaults() {}
 
     /** Whether retrying the same work later can succeed without anyone changing code or data. */
     public static boolean isTransient(Throwable failure) {
@@ -76,8 +75,10 @@ public final class TransientFaults {
             if (t instanceof PgException pg && transientState(pg.getSqlState())) {
                 return true;
             }
-            if (t instanceof SQLException sql && (transientState(sql.getSQLState())
-                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException)) {
+            if (t instanceof SQLException sql
+                    && (transientState(sql.getSQLState())
+                            || t instanceof java.sql.SQLTransientException
+                            || t instanceof java.sql.SQLRecoverableException)) {
                 return true;
             }
             if (t instanceof TransientFault) {
@@ -114,9 +115,13 @@ public final class TransientFaults {
             return false;
         }
         String m = message.toLowerCase(java.util.Locale.ROOT);
-        return m.contains("connection refused") || m.contains("connection is closed") || m.contains("connection reset")
-                || m.contains("failed to connect") || m.contains("timeout waiting for connection")
-                || m.contains("timed out waiting for a connection") || m.contains("pool closed");
+        return m.contains("connection refused")
+                || m.contains("connection is closed")
+                || m.contains("connection reset")
+                || m.contains("failed to connect")
+                || m.contains("timeout waiting for connection")
+                || m.contains("timed out waiting for a connection")
+                || m.contains("pool closed");
     }
 
     /** Thrown by code that knows its failure passes (a dependency answered "try later"). */

@@ -10,8 +10,7 @@ import org.relais.blocks.problem.ProblemException;
  */
 public final class Versions {
 
-    private Versions() {
-    }
+    private Versions() {}
 
     public static EntityTag etag(long version) {
         return new EntityTag(Long.toString(version));
@@ -30,7 +29,9 @@ public final class Versions {
      * version, and the next cursor): 304 when the client's copy of the page is current.
      */
     public static <T> org.jboss.resteasy.reactive.RestResponse<org.relais.blocks.paging.Page<T>> page(
-            org.relais.blocks.paging.Page<T> page, java.util.function.Function<T, String> identityAndVersion, String ifNoneMatch) {
+            org.relais.blocks.paging.Page<T> page,
+            java.util.function.Function<T, String> identityAndVersion,
+            String ifNoneMatch) {
         java.security.MessageDigest sha;
         try {
             sha = java.security.MessageDigest.getInstance("SHA-256");
@@ -44,12 +45,18 @@ public final class Versions {
         sha.update(String.valueOf(page.nextCursor()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         String tag = java.util.HexFormat.of().formatHex(sha.digest(), 0, 12);
         EntityTag etag = new EntityTag(tag, true);
-        if (ifNoneMatch != null && java.util.Arrays.stream(ifNoneMatch.split(","))
-                .map(t -> t.trim().replaceFirst("^W/", "").replace("\"", "")).anyMatch(t -> t.equals(tag) || t.equals("*"))) {
-            return org.jboss.resteasy.reactive.RestResponse.ResponseBuilder.<org.relais.blocks.paging.Page<T>>notModified()
-                    .tag(etag).build();
+        if (ifNoneMatch != null
+                && java.util.Arrays.stream(ifNoneMatch.split(","))
+                        .map(t -> t.trim().replaceFirst("^W/", "").replace("\"", ""))
+                        .anyMatch(t -> t.equals(tag) || t.equals("*"))) {
+            return org.jboss.resteasy.reactive.RestResponse.ResponseBuilder
+                    .<org.relais.blocks.paging.Page<T>>notModified()
+                    .tag(etag)
+                    .build();
         }
-        return org.jboss.resteasy.reactive.RestResponse.ResponseBuilder.ok(page).tag(etag).build();
+        return org.jboss.resteasy.reactive.RestResponse.ResponseBuilder.ok(page)
+                .tag(etag)
+                .build();
     }
 
     public static Response created(java.net.URI location, Object body, long version) {

@@ -6,7 +6,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
-
 import java.util.function.Function;
 
 /**
@@ -18,8 +17,7 @@ import java.util.function.Function;
 public class Idempotent {
 
     /** What the work produced: the resource id to remember and the response to send. */
-    public record Outcome(String resourceId, int status, Response response) {
-    }
+    public record Outcome(String resourceId, int status, Response response) {}
 
     private final IdempotencyStore store;
     private final ObjectMapper mapper;
@@ -34,9 +32,14 @@ public class Idempotent {
      * @param work   runs inside one transaction; returns the outcome
      * @param replay re-reads the resource of an earlier request and answers with the given status
      */
-    public Uni<Response> post(String owner, String key, String method, String path, Object body,
-                              Function<IdempotencyStore.Fresh, Uni<Outcome>> work,
-                              Function<IdempotencyStore.Replay, Uni<Response>> replay) {
+    public Uni<Response> post(
+            String owner,
+            String key,
+            String method,
+            String path,
+            Object body,
+            Function<IdempotencyStore.Fresh, Uni<Outcome>> work,
+            Function<IdempotencyStore.Replay, Uni<Response>> replay) {
         if (key == null) {
             return Panache.withTransaction(() -> work.apply(null)).map(Outcome::response);
         }
@@ -49,7 +52,8 @@ public class Idempotent {
             return Panache.withTransaction(() -> work.apply(fresh)
                             .call(outcome -> store.complete(fresh, outcome.resourceId(), outcome.status())))
                     .map(Outcome::response)
-                    .onFailure().call(() -> store.release(fresh));
+                    .onFailure()
+                    .call(() -> store.release(fresh));
         });
     }
 

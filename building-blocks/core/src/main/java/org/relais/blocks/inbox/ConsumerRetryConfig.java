@@ -2,7 +2,6 @@ package org.relais.blocks.inbox;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 
 /** How consumers retry an event whose effect failed. */

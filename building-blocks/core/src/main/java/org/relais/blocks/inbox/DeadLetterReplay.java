@@ -1,5 +1,10 @@
 package org.relais.blocks.inbox;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -11,12 +16,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.List;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Puts the events of a dead-letter topic back on the topic they came from, once the fault that sent them
@@ -37,11 +36,9 @@ import java.util.concurrent.TimeUnit;
 public final class DeadLetterReplay {
 
     /** What one replay did: records read, republished, and left alone (another consumer's, or --dry-run). */
-    public record Result(int read, int replayed, int skipped) {
-    }
+    public record Result(int read, int replayed, int skipped) {}
 
-    private DeadLetterReplay() {
-    }
+    private DeadLetterReplay() {}
 
     public static void main(String[] args) throws Exception {
         String bootstrap = "127.0.0.1:9092";
@@ -61,19 +58,27 @@ public final class DeadLetterReplay {
             }
         }
         if (topic == null || !topic.endsWith(".dlt")) {
-            System.err.println("usage: DeadLetterReplay --topic <topic>.dlt [--bootstrap host:port] [--consumer name] [--dry-run]");
+            System.err.println(
+                    "usage: DeadLetterReplay --topic <topic>.dlt [--bootstrap host:port] [--consumer name] [--dry-run]");
             System.exit(2);
         }
         Result r = replay(bootstrap, topic, consumer, dryRun, Duration.ofSeconds(5));
-        System.out.printf("%s: %d read, %d replayed to %s, %d left alone%s%n", topic, r.read(), r.replayed(),
-                topic.substring(0, topic.length() - 4), r.skipped(), dryRun ? " (dry run: nothing sent, nothing committed)" : "");
+        System.out.printf(
+                "%s: %d read, %d replayed to %s, %d left alone%s%n",
+                topic,
+                r.read(),
+                r.replayed(),
+                topic.substring(0, topic.length() - 4),
+                r.skipped(),
+                dryRun ? " (dry run: nothing sent, nothing committed)" : "");
     }
 
     /**
      * Replays what the dead-letter topic holds beyond this replay group's committed offset, stopping once
      * nothing new arrived for {@code idle}. With {@code consumer}, only the records that consumer set aside.
      */
-    public static Result replay(String bootstrap, String dltTopic, String consumer, boolean dryRun, Duration idle) throws Exception {
+    public static Result replay(String bootstrap, String dltTopic, String consumer, boolean dryRun, Duration idle)
+            throws Exception {
         String origin = dltTopic.substring(0, dltTopic.length() - ".dlt".length());
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -92,7 +97,8 @@ public final class DeadLetterReplay {
         int read = 0;
         int replayed = 0;
         int skipped = 0;
-        try (KafkaConsumer<String, String> in = new KafkaConsumer<>(c); KafkaProducer<String, String> out = new KafkaProducer<>(p)) {
+        try (KafkaConsumer<String, String> in = new KafkaConsumer<>(c);
+                KafkaProducer<String, String> out = new KafkaProducer<>(p)) {
             in.subscribe(List.of(dltTopic));
             long quietSince = System.currentTimeMillis();
             while (System.currentTimeMillis() - quietSince < idle.toMillis()) {
@@ -108,8 +114,11 @@ public final class DeadLetterReplay {
                         continue;
                     }
                     ProducerRecord<String, String> again = new ProducerRecord<>(origin, r.key(), r.value());
-                    again.headers().add(new RecordHeader("relais-replayed-from",
-                            (r.topic() + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8)));
+                    again.headers()
+                            .add(new RecordHeader(
+                                    "relais-replayed-from",
+                                    (r.topic() + "/" + r.partition() + "/" + r.offset())
+                                            .getBytes(StandardCharsets.UTF_8)));
                     out.send(again).get(30, TimeUnit.SECONDS);
                     replayed++;
                 }

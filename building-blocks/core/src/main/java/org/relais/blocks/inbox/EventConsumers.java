@@ -9,23 +9,6 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.relais.blocks.events.CloudEvent;
-import org.relais.blocks.faults.TransientFaults;
-import org.relais.blocks.kafka.KafkaConfig;
-import org.relais.blocks.kafka.RelaisKafka;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +22,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.faults.TransientFaults;
+import org.relais.blocks.kafka.KafkaConfig;
+import org.relais.blocks.kafka.RelaisKafka;
 
 /**
  * Consumes CloudEvents from Kafka in a consumer group, applying each event through the {@link Inbox} (its
@@ -64,12 +63,18 @@ public class EventConsumers {
     private final String instance;
     private final ConsumerRetryConfig retry;
 
-    public EventConsumers(KafkaConfig config, RelaisKafka kafka, Inbox inbox, ObjectMapper mapper, MeterRegistry metrics,
-                          @ConfigProperty(name = "quarkus.application.name") String service,
-                          @ConfigProperty(name = "relais.instance-id") java.util.Optional<String> instanceId,
-                          ConsumerRetryConfig retry) {
+    public EventConsumers(
+            KafkaConfig config,
+            RelaisKafka kafka,
+            Inbox inbox,
+            ObjectMapper mapper,
+            MeterRegistry metrics,
+            @ConfigProperty(name = "quarkus.application.name") String service,
+            @ConfigProperty(name = "relais.instance-id") java.util.Optional<String> instanceId,
+            ConsumerRetryConfig retry) {
         this.retry = retry;
-        this.instance = instanceId.orElseGet(() -> String.valueOf(ProcessHandle.current().pid()));
+        this.instance = instanceId.orElseGet(
+                () -> String.valueOf(ProcessHandle.current().pid()));
         this.config = config;
         this.kafka = kafka;
         this.inbox = inbox;
@@ -112,13 +117,18 @@ public class EventConsumers {
             this.topics = topics;
             this.eventTypes = eventTypes;
             this.handler = handler;
-            Gauge.builder("relais.consumer.lag", lag, AtomicLong::get).tag("consumer", name)
-                    .description("Events on the topic this consumer has not applied yet").register(metrics);
-            this.batched = io.micrometer.core.instrument.Counter.builder("relais.consumer.batched").tag("consumer", name)
-                    .description("Events applied together with others of the same poll, in one transaction").register(metrics);
+            Gauge.builder("relais.consumer.lag", lag, AtomicLong::get)
+                    .tag("consumer", name)
+                    .description("Events on the topic this consumer has not applied yet")
+                    .register(metrics);
+            this.batched = io.micrometer.core.instrument.Counter.builder("relais.consumer.batched")
+                    .tag("consumer", name)
+                    .description("Events applied together with others of the same poll, in one transaction")
+                    .register(metrics);
             this.retriedTransient = io.micrometer.core.instrument.Counter.builder("relais.consumer.transient.retries")
                     .tag("consumer", name)
-                    .description("Attempts to apply an event that failed on a passing fault and were retried").register(metrics);
+                    .description("Attempts to apply an event that failed on a passing fault and were retried")
+                    .register(metrics);
         }
 
         /** Thrown to leave a poll's records unfinished: they are read again from the committed offsets. */
@@ -195,13 +205,16 @@ public class EventConsumers {
                         Log.infof("consumer %s gave up its partitions midway; rejoining", name);
                     }
                 } catch (RuntimeException e) {
-                    Log.warnf("consumer %s interrupted (%s); reconnecting", name, e.getClass().getSimpleName());
+                    Log.warnf(
+                            "consumer %s interrupted (%s); reconnecting",
+                            name, e.getClass().getSimpleName());
                     sleep(2000);
                 }
             }
         }
 
-        private static boolean allHandled(ConsumerRecords<String, String> records, Map<TopicPartition, OffsetAndMetadata> handled) {
+        private static boolean allHandled(
+                ConsumerRecords<String, String> records, Map<TopicPartition, OffsetAndMetadata> handled) {
             for (TopicPartition tp : records.partitions()) {
                 List<ConsumerRecord<String, String>> rs = records.records(tp);
                 OffsetAndMetadata done = handled.get(tp);
@@ -219,8 +232,8 @@ public class EventConsumers {
          * applied on its own, exactly as a single event is. Answers, per partition, the offset after the
          * last record handled (applied, not for this consumer, or dead-lettered): only that is committed.
          */
-        private Map<TopicPartition, OffsetAndMetadata> processAll(KafkaConsumer<String, String> c,
-                                                                  ConsumerRecords<String, String> records) {
+        private Map<TopicPartition, OffsetAndMetadata> processAll(
+                KafkaConsumer<String, String> c, ConsumerRecords<String, String> records) {
             Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
             List<ConsumerRecord<String, String>> all = new ArrayList<>();
             records.forEach(all::add);
@@ -265,12 +278,14 @@ public class EventConsumers {
 
         private boolean applyTogether(List<CloudEvent> events) {
             try {
-                VertxContextSupport.subscribeAndAwait(() -> inbox.applyAllOnce(name, events, CloudEvent::uuid, handler));
+                VertxContextSupport.subscribeAndAwait(
+                        () -> inbox.applyAllOnce(name, events, CloudEvent::uuid, handler));
                 batched.increment(events.size());
                 return true;
             } catch (Throwable e) {
-                Log.debugf("consumer %s: a batch of %d failed (%s); applying its events one by one", name, events.size(),
-                        e.getClass().getSimpleName());
+                Log.debugf(
+                        "consumer %s: a batch of %d failed (%s); applying its events one by one",
+                        name, events.size(), e.getClass().getSimpleName());
                 return false;
             }
         }
@@ -288,9 +303,12 @@ public class EventConsumers {
             long backoff = retry.initialBackoff().toMillis();
             for (int attempt = 1; running; attempt++) {
                 try {
-                    VertxContextSupport.subscribeAndAwait(() -> inbox.applyOnce(name, event.uuid(), () -> handler.apply(event)));
+                    VertxContextSupport.subscribeAndAwait(
+                            () -> inbox.applyOnce(name, event.uuid(), () -> handler.apply(event)));
                     if (attempt > 1) {
-                        Log.infof("consumer %s: event %s (%s) applied on attempt %d", name, event.id(), event.type(), attempt);
+                        Log.infof(
+                                "consumer %s: event %s (%s) applied on attempt %d",
+                                name, event.id(), event.type(), attempt);
                     }
                     return true;
                 } catch (Throwable e) {
@@ -302,8 +320,14 @@ public class EventConsumers {
                     if (passes) {
                         retriedTransient.increment();
                     }
-                    Log.warnf("consumer %s: event %s (%s) failed on attempt %d (%s, %s); retrying in %d ms", name, event.id(),
-                            event.type(), attempt, e.getClass().getSimpleName(), passes ? "transient" : "not known to pass",
+                    Log.warnf(
+                            "consumer %s: event %s (%s) failed on attempt %d (%s, %s); retrying in %d ms",
+                            name,
+                            event.id(),
+                            event.type(),
+                            attempt,
+                            e.getClass().getSimpleName(),
+                            passes ? "transient" : "not known to pass",
                             backoff);
                     if (!waitKeepingTheGroup(c, backoff, new TopicPartition(r.topic(), r.partition()))) {
                         return false;
@@ -330,8 +354,8 @@ public class EventConsumers {
                 c.pause(c.assignment());
                 long until = System.currentTimeMillis() + millis;
                 do {
-                    ConsumerRecords<String, String> stray = c.poll(Duration.ofMillis(Math.max(1, Math.min(500,
-                            until - System.currentTimeMillis()))));
+                    ConsumerRecords<String, String> stray =
+                            c.poll(Duration.ofMillis(Math.max(1, Math.min(500, until - System.currentTimeMillis()))));
                     for (TopicPartition tp : stray.partitions()) {
                         // assigned and fetched in the same poll before the listener paused them: read them again later
                         c.seek(tp, stray.records(tp).get(0).offset());
@@ -361,13 +385,18 @@ public class EventConsumers {
         private void deadLetter(ConsumerRecord<String, String> r, Throwable cause) {
             ProducerRecord<String, String> dlt = new ProducerRecord<>(r.topic() + ".dlt", r.key(), r.value());
             dlt.headers().add(new RecordHeader("relais-consumer", name.getBytes(StandardCharsets.UTF_8)));
-            dlt.headers().add(new RecordHeader("relais-error", (cause == null ? "unknown" : cause.getClass().getName())
-                    .getBytes(StandardCharsets.UTF_8)));
-            dlt.headers().add(new RecordHeader("relais-origin", (r.topic() + "/" + r.partition() + "/" + r.offset())
-                    .getBytes(StandardCharsets.UTF_8)));
+            dlt.headers()
+                    .add(new RecordHeader(
+                            "relais-error",
+                            (cause == null ? "unknown" : cause.getClass().getName()).getBytes(StandardCharsets.UTF_8)));
+            dlt.headers()
+                    .add(new RecordHeader(
+                            "relais-origin",
+                            (r.topic() + "/" + r.partition() + "/" + r.offset()).getBytes(StandardCharsets.UTF_8)));
             try {
                 kafka.producer().send(dlt).get(30, TimeUnit.SECONDS);
-                Log.errorf("consumer %s: %s/%d/%d moved to %s.dlt", name, r.topic(), r.partition(), r.offset(), r.topic());
+                Log.errorf(
+                        "consumer %s: %s/%d/%d moved to %s.dlt", name, r.topic(), r.partition(), r.offset(), r.topic());
             } catch (Exception e) {
                 // the offset is not committed past it: the record comes back after a restart
                 throw new IllegalStateException("dead-letter topic unreachable", e);

@@ -3,7 +3,6 @@ package org.relais.blocks.inbox;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -24,19 +23,24 @@ public class Inbox {
      */
     public Uni<Boolean> applyOnce(String consumer, UUID eventId, Supplier<Uni<?>> effect) {
         return Panache.withTransaction(() -> recordOnce(consumer, eventId)
-                .chain(fresh -> fresh ? effect.get().replaceWith(Boolean.TRUE) : Uni.createFrom().item(Boolean.FALSE)));
+                .chain(fresh -> fresh
+                        ? effect.get().replaceWith(Boolean.TRUE)
+                        : Uni.createFrom().item(Boolean.FALSE)));
     }
 
     /**
      * {@link #applyOnce} for several events in one transaction, in order: each recorded with its effect,
      * those already recorded skipped. If any effect fails, none of them stays.
      */
-    public <T> Uni<Void> applyAllOnce(String consumer, List<T> events, Function<T, UUID> idOf, Function<T, Uni<?>> effect) {
+    public <T> Uni<Void> applyAllOnce(
+            String consumer, List<T> events, Function<T, UUID> idOf, Function<T, Uni<?>> effect) {
         return Panache.withTransaction(() -> {
             Uni<Void> chain = Uni.createFrom().voidItem();
             for (T event : events) {
                 chain = chain.chain(() -> recordOnce(consumer, idOf.apply(event))
-                        .chain(fresh -> fresh ? effect.apply(event).replaceWithVoid() : Uni.createFrom().voidItem()));
+                        .chain(fresh -> fresh
+                                ? effect.apply(event).replaceWithVoid()
+                                : Uni.createFrom().voidItem()));
             }
             return chain;
         });
@@ -44,11 +48,12 @@ public class Inbox {
 
     /** Inside a caller's transaction: true if this consumer had not recorded the event before. */
     public Uni<Boolean> recordOnce(String consumer, UUID eventId) {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "insert into relais_inbox (consumer, event_id) values (?1, ?2) on conflict do nothing")
-                .setParameter(1, consumer)
-                .setParameter(2, eventId)
-                .executeUpdate())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "insert into relais_inbox (consumer, event_id) values (?1, ?2) on conflict do nothing")
+                        .setParameter(1, consumer)
+                        .setParameter(2, eventId)
+                        .executeUpdate())
                 .map(n -> n == 1);
     }
 }

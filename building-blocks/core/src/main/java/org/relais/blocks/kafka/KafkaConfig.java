@@ -3,7 +3,6 @@ package org.relais.blocks.kafka;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
-
 import java.time.Duration;
 
 /** Kafka settings of the platform's own producer and consumers. */

@@ -3,6 +3,13 @@ package org.relais.blocks.kafka;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -14,14 +21,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.relais.blocks.events.Topics;
-
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The platform's Kafka clients: one idempotent producer (acks=all, so per-partition order holds
@@ -48,9 +47,12 @@ public class RelaisKafka {
                     p.put(ProducerConfig.ACKS_CONFIG, "all");
                     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
                     p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-                    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.deliveryTimeout().toMillis());
-                    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
-                    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) config.requestTimeout().toMillis());
+                    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int)
+                            config.deliveryTimeout().toMillis());
+                    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int)
+                            config.requestTimeout().toMillis());
+                    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int)
+                            config.requestTimeout().toMillis());
                     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
                     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
                     producer = new KafkaProducer<>(p);
@@ -77,8 +79,10 @@ public class RelaisKafka {
     public void ensureTopics() throws InterruptedException, ExecutionException, TimeoutException {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.requestTimeout().toMillis());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int)
+                config.requestTimeout().toMillis());
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int)
+                config.requestTimeout().toMillis());
         try (Admin admin = Admin.create(p)) {
             List<NewTopic> topics = new ArrayList<>();
             for (String t : List.of(Topics.REFERRALS, Topics.CASES, Topics.NOTIFICATIONS)) {

@@ -1,16 +1,15 @@
 package org.relais.blocks.kafka;
 
 import io.quarkus.logging.Log;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Reads a (compacted) topic from its beginning without a consumer group, so every instance sees every
@@ -26,7 +25,8 @@ public final class TopicFollower {
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, String> consumer;
 
-    private TopicFollower(RelaisKafka kafka, String topic, Consumer<ConsumerRecord<String, String>> onRecord, Runnable onCaughtUp) {
+    private TopicFollower(
+            RelaisKafka kafka, String topic, Consumer<ConsumerRecord<String, String>> onRecord, Runnable onCaughtUp) {
         this.kafka = kafka;
         this.topic = topic;
         this.onRecord = onRecord;
@@ -34,8 +34,8 @@ public final class TopicFollower {
     }
 
     /** Starts following on a daemon thread of its own. {@code onCaughtUp} also runs while the topic does not exist yet. */
-    public static TopicFollower start(RelaisKafka kafka, String topic, Consumer<ConsumerRecord<String, String>> onRecord,
-                                      Runnable onCaughtUp) {
+    public static TopicFollower start(
+            RelaisKafka kafka, String topic, Consumer<ConsumerRecord<String, String>> onRecord, Runnable onCaughtUp) {
         TopicFollower f = new TopicFollower(kafka, topic, onRecord, onCaughtUp);
         Thread t = new Thread(f::run, "follow-" + topic);
         t.setDaemon(true);
@@ -61,7 +61,9 @@ public final class TopicFollower {
                     pause(1000);
                     continue;
                 }
-                List<TopicPartition> tps = partitions.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                List<TopicPartition> tps = partitions.stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
                 c.assign(tps);
                 c.seekToBeginning(tps);
                 Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(10));
@@ -78,7 +80,9 @@ public final class TopicFollower {
             } catch (WakeupException e) {
                 return;
             } catch (RuntimeException e) {
-                Log.warnf("following %s interrupted (%s); reconnecting", topic, e.getClass().getSimpleName());
+                Log.warnf(
+                        "following %s interrupted (%s); reconnecting",
+                        topic, e.getClass().getSimpleName());
                 pause(2000);
             }
         }

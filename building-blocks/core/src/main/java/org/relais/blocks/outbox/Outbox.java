@@ -4,11 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Collection;
 import org.jboss.logging.MDC;
 import org.relais.blocks.audit.AuditLog;
 import org.relais.blocks.events.CloudEvent;
-
-import java.util.Collection;
 
 /**
  * Writes an event to {@code relais_outbox} inside the caller's reactive transaction, so the event
@@ -33,8 +32,10 @@ public class Outbox {
         int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (bytes > config.maxEventBytes()) {
             throw new org.relais.blocks.problem.ProblemException(new org.relais.blocks.problem.Problem(
-                    org.relais.blocks.problem.ProblemType.TOO_LARGE, 413, "The change would produce a " + event.type()
-                    + " event of " + bytes + " bytes; the limit is " + config.maxEventBytes() + " bytes")
+                            org.relais.blocks.problem.ProblemType.TOO_LARGE,
+                            413,
+                            "The change would produce a " + event.type() + " event of " + bytes
+                                    + " bytes; the limit is " + config.maxEventBytes() + " bytes")
                     .with("limit", config.maxEventBytes()));
         }
     }
@@ -48,8 +49,9 @@ public class Outbox {
      * The same, for code that works on a JDBC connection of its own (jobs on worker threads): inside the
      * transaction of {@code connection}.
      */
-    public void append(java.sql.Connection connection, String topic, CloudEvent event, String actor,
-                       Collection<String> relatedIds) throws java.sql.SQLException {
+    public void append(
+            java.sql.Connection connection, String topic, CloudEvent event, String actor, Collection<String> relatedIds)
+            throws java.sql.SQLException {
         String payload = event.toJson(mapper);
         checkSize(event, payload);
         try (java.sql.PreparedStatement ps = connection.prepareStatement(
@@ -66,18 +68,21 @@ public class Outbox {
 
     public Uni<Void> append(String topic, CloudEvent event, String actor, Collection<String> relatedIds) {
         CloudEvent traced = event.traceparent() == null && MDC.get("traceparent") instanceof String tp
-                ? event.withTraceparent(tp) : event;
+                ? event.withTraceparent(tp)
+                : event;
         String payload = traced.toJson(mapper);
         checkSize(traced, payload);
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) "
-                                + "values (?1, ?2, ?3, ?4, cast(cast(?5 as text) as jsonb))")
-                .setParameter(1, traced.uuid())
-                .setParameter(2, topic)
-                .setParameter(3, traced.subject())
-                .setParameter(4, traced.type())
-                .setParameter(5, payload)
-                .executeUpdate())
-                .chain(() -> audit.record(traced.type(), traced.time(), traced.agencyid(), actor, traced.subject(), relatedIds));
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery(
+                                "insert into relais_outbox (event_id, topic, aggregate_id, event_type, payload) "
+                                        + "values (?1, ?2, ?3, ?4, cast(cast(?5 as text) as jsonb))")
+                        .setParameter(1, traced.uuid())
+                        .setParameter(2, topic)
+                        .setParameter(3, traced.subject())
+                        .setParameter(4, traced.type())
+                        .setParameter(5, payload)
+                        .executeUpdate())
+                .chain(() -> audit.record(
+                        traced.type(), traced.time(), traced.agencyid(), actor, traced.subject(), relatedIds));
     }
 }

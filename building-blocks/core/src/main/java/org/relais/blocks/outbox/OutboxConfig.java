@@ -2,7 +2,6 @@ package org.relais.blocks.outbox;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 
 @ConfigMapping(prefix = "relais.outbox")

@@ -9,13 +9,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.relais.blocks.kafka.RelaisKafka;
-import org.relais.blocks.pg.PgListener;
-
 import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
@@ -31,6 +24,12 @@ import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.relais.blocks.kafka.RelaisKafka;
+import org.relais.blocks.pg.PgListener;
 
 /**
  * Publishes committed outbox rows to Kafka, at least once and in commit order per aggregate.
@@ -68,24 +67,36 @@ public class OutboxRelay {
     private volatile boolean topicsReady;
     private volatile Thread thread;
     /** Test hook: fail after the broker acknowledged and before the rows are marked published. */
-    private volatile Runnable afterSendHook = () -> { };
+    private volatile Runnable afterSendHook = () -> {};
 
-    public OutboxRelay(AgroalDataSource dataSource, RelaisKafka kafka, OutboxConfig config, MeterRegistry registry,
-                       @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
-                       @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
-                       @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
+    public OutboxRelay(
+            AgroalDataSource dataSource,
+            RelaisKafka kafka,
+            OutboxConfig config,
+            MeterRegistry registry,
+            @ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
+            @ConfigProperty(name = "quarkus.datasource.username", defaultValue = "postgres") String username,
+            @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
         this.dataSource = dataSource;
         this.kafka = kafka;
         this.config = config;
         this.control = new PgListener(jdbcUrl, username, password, "outbox-relay");
         Gauge.builder("relais.outbox.pending", pending, AtomicLong::get)
-                .description("Outbox rows not yet published to Kafka").register(registry);
+                .description("Outbox rows not yet published to Kafka")
+                .register(registry);
         Gauge.builder("relais.outbox.oldest.unpublished.age", oldestAgeMillis, v -> v.get() / 1000.0)
-                .baseUnit("seconds").description("Age of the oldest unpublished outbox row").register(registry);
-        this.published = Counter.builder("relais.outbox.published").description("Events the relay published").register(registry);
-        this.sendFailures = Counter.builder("relais.outbox.send.failures").description("Relay batches that failed to send").register(registry);
+                .baseUnit("seconds")
+                .description("Age of the oldest unpublished outbox row")
+                .register(registry);
+        this.published = Counter.builder("relais.outbox.published")
+                .description("Events the relay published")
+                .register(registry);
+        this.sendFailures = Counter.builder("relais.outbox.send.failures")
+                .description("Relay batches that failed to send")
+                .register(registry);
         this.parked = Counter.builder("relais.outbox.parked")
-                .description("Events the broker refused for good, set aside in relais_outbox_parked").register(registry);
+                .description("Events the broker refused for good, set aside in relais_outbox_parked")
+                .register(registry);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -186,7 +197,7 @@ public class OutboxRelay {
         }
         if (!leader) {
             try (Statement s = control.connection().createStatement();
-                 ResultSet rs = s.executeQuery("select pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
+                    ResultSet rs = s.executeQuery("select pg_try_advisory_lock(" + LEADER_LOCK + ")")) {
                 rs.next();
                 leader = rs.getBoolean(1);
             }
@@ -207,8 +218,9 @@ public class OutboxRelay {
         try {
             kafka.ensureTopics();
             topicsReady = true;
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
-                 | org.apache.kafka.common.KafkaException e) {
+        } catch (java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException
+                | org.apache.kafka.common.KafkaException e) {
             throw new KafkaUnavailable("topics cannot be created: " + e);
         }
     }
@@ -231,10 +243,16 @@ public class OutboxRelay {
                     try (ResultSet rs = claim.executeQuery()) {
                         while (rs.next()) {
                             ids.add(rs.getLong(1));
-                            ProducerRecord<String, String> record = new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getString(5));
-                            record.headers().add(new RecordHeader("content-type",
-                                    "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8)));
-                            record.headers().add(new RecordHeader("ce_type", rs.getString(4).getBytes(StandardCharsets.UTF_8)));
+                            ProducerRecord<String, String> record =
+                                    new ProducerRecord<>(rs.getString(2), rs.getString(3), rs.getString(5));
+                            record.headers()
+                                    .add(new RecordHeader(
+                                            "content-type",
+                                            "application/cloudevents+json; charset=UTF-8"
+                                                    .getBytes(StandardCharsets.UTF_8)));
+                            record.headers()
+                                    .add(new RecordHeader(
+                                            "ce_type", rs.getString(4).getBytes(StandardCharsets.UTF_8)));
                             acks.add(kafka.producer().send(record));
                         }
                     }
@@ -252,7 +270,10 @@ public class OutboxRelay {
                         if (neverPublishable(e.getCause())) {
                             refused.put(ids.get(i), e.getCause());
                         } else if (unavailable == null) {
-                            unavailable = new KafkaUnavailable(e.getCause() == null ? e.toString() : e.getCause().toString());
+                            unavailable = new KafkaUnavailable(
+                                    e.getCause() == null
+                                            ? e.toString()
+                                            : e.getCause().toString());
                         }
                     } catch (java.util.concurrent.TimeoutException e) {
                         if (unavailable == null) {
@@ -270,8 +291,8 @@ public class OutboxRelay {
                     throw unavailable;
                 }
                 afterSendHook.run();
-                try (PreparedStatement mark = c.prepareStatement(
-                        "update relais_outbox set published_at = now() where id = any(?)")) {
+                try (PreparedStatement mark =
+                        c.prepareStatement("update relais_outbox set published_at = now() where id = any(?)")) {
                     Array array = c.createArrayOf("bigint", ids.toArray());
                     mark.setArray(1, array);
                     mark.executeUpdate();
@@ -314,8 +335,12 @@ public class OutboxRelay {
                 try (ResultSet rs = move.executeQuery()) {
                     while (rs.next()) {
                         parked.increment();
-                        Log.errorf("outbox relay: event %s (%s of %s) can never be published (%s); set aside in "
-                                + "relais_outbox_parked, the relay goes on", rs.getString(1), rs.getString(2), rs.getString(3),
+                        Log.errorf(
+                                "outbox relay: event %s (%s of %s) can never be published (%s); set aside in "
+                                        + "relais_outbox_parked, the relay goes on",
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
                                 e.getValue().getClass().getSimpleName());
                     }
                 }
@@ -328,9 +353,11 @@ public class OutboxRelay {
     }
 
     private void refreshLag() throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("select count(*), coalesce(extract(epoch from now() - min(created_at)) * 1000, 0) "
-                     + "from relais_outbox where published_at is null")) {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(
+                        "select count(*), coalesce(extract(epoch from now() - min(created_at)) * 1000, 0) "
+                                + "from relais_outbox where published_at is null")) {
             rs.next();
             pending.set(rs.getLong(1));
             oldestAgeMillis.set(rs.getLong(2));

@@ -1,10 +1,9 @@
 package org.relais.blocks.paging;
 
-import org.relais.blocks.problem.ProblemException;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import org.relais.blocks.problem.ProblemException;
 
 /**
  * A keyset position in a list ordered by ({@code updatedAt}, {@code id}): the last item a page held.
@@ -48,8 +47,10 @@ public record Cursor(Instant after, String afterId) {
                 throw new IllegalArgumentException();
             }
             long micros = Long.parseLong(parts[1]);
-            return new Cursor(Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                    Math.floorMod(micros, 1_000_000L) * 1_000L), requireId(parts[2]));
+            return new Cursor(
+                    Instant.ofEpochSecond(
+                            Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L),
+                    requireId(parts[2]));
         } catch (IllegalArgumentException | NullPointerException e) {
             throw ProblemException.badRequest("Query parameter 'cursor' is not a cursor returned by this list");
         }

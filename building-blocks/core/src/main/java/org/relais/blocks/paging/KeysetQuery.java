@@ -79,7 +79,8 @@ public final class KeysetQuery {
         if (page.cursor() != null) {
             where("(%s, %s) > (:after, :afterId)".formatted(time, id));
             params.put("after", page.cursor().after());
-            params.put("afterId", uuids ? page.cursor().afterUuid() : page.cursor().afterId());
+            params.put(
+                    "afterId", uuids ? page.cursor().afterUuid() : page.cursor().afterId());
         }
         lastRow = page.limit();
         return this;

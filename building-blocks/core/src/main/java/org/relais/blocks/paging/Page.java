@@ -11,7 +11,8 @@ public record Page<T>(List<T> items, String nextCursor) {
      * that another page exists.
      */
     public static <R, T> Page<T> of(List<R> rows, int limit, Function<R, Cursor> position, Function<R, T> view) {
-        return withViews(rows, limit, position, shown(rows, limit).stream().map(view).toList());
+        return withViews(
+                rows, limit, position, shown(rows, limit).stream().map(view).toList());
     }
 
     /** The rows a page shows: all but the extra one fetched to tell whether another page exists. */

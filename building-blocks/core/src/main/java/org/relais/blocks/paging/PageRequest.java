@@ -1,9 +1,8 @@
 package org.relais.blocks.paging;
 
-import org.relais.blocks.problem.ProblemException;
-
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import org.relais.blocks.problem.ProblemException;
 
 /** The list parameters of API guide section 1, validated: {@code limit} 1..200 (default 50), {@code cursor}, {@code updatedSince}. */
 public record PageRequest(int limit, Cursor cursor, Instant updatedSince) {
@@ -29,6 +28,7 @@ public record PageRequest(int limit, Cursor cursor, Instant updatedSince) {
 
     /** Instants a query may name: far outside, the driver turns them into infinity or PostgreSQL refuses them. */
     public static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+
     public static final Instant LATEST = Instant.parse("2200-01-01T00:00:00Z");
 
     public static Instant instant(String name, String value) {
@@ -39,7 +39,8 @@ public record PageRequest(int limit, Cursor cursor, Instant updatedSince) {
         try {
             parsed = Instant.parse(value.trim());
         } catch (DateTimeParseException e) {
-            throw ProblemException.badRequest("Query parameter '" + name + "' must be an ISO-8601 instant such as 2026-11-23T10:15:30Z");
+            throw ProblemException.badRequest(
+                    "Query parameter '" + name + "' must be an ISO-8601 instant such as 2026-11-23T10:15:30Z");
         }
         if (parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
             throw ProblemException.badRequest("Query parameter '" + name + "' must be an instant from 1900 to 2200");

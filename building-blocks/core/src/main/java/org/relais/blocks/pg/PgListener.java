@@ -1,9 +1,5 @@
 package org.relais.blocks.pg;
 
-import org.jboss.logging.Logger;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -12,6 +8,9 @@ import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * A PostgreSQL connection of its own that LISTENs for {@code NOTIFY} signals. A signal only wakes: whoever is woken
@@ -103,7 +102,8 @@ public final class PgListener implements AutoCloseable {
      * passed without one); an {@code SQLException} when the connection is lost.
      */
     public int await(Duration timeout) throws SQLException {
-        PGNotification[] signals = connection().unwrap(PGConnection.class).getNotifications((int) Math.max(1, timeout.toMillis()));
+        PGNotification[] signals =
+                connection().unwrap(PGConnection.class).getNotifications((int) Math.max(1, timeout.toMillis()));
         return signals == null ? 0 : signals.length;
     }
 
@@ -138,8 +138,9 @@ public final class PgListener implements AutoCloseable {
                 } catch (SQLException e) {
                     closeConnection();
                     if (following) {
-                        LOG.debugf("%s: LISTEN connection unavailable (%s); connecting again in %d ms", applicationName,
-                                e.getMessage(), wait.toMillis());
+                        LOG.debugf(
+                                "%s: LISTEN connection unavailable (%s); connecting again in %d ms",
+                                applicationName, e.getMessage(), wait.toMillis());
                         TimeUnit.MILLISECONDS.sleep(wait.toMillis());
                     }
                 }

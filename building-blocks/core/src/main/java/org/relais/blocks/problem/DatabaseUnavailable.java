@@ -15,8 +15,7 @@ import java.util.Set;
  */
 public final class DatabaseUnavailable {
 
-    private DatabaseUnavailable() {
-    }
+    private DatabaseUnavailable() {}
 
     public static boolean is(Throwable failure) {
         return cause(failure) != null;
@@ -26,7 +25,10 @@ public final class DatabaseUnavailable {
     static String describe(Throwable failure) {
         Throwable cause = cause(failure);
         String state = cause == null ? null : sqlState(cause);
-        return failure.getClass().getName() + (cause == null || cause == failure ? "" : " caused by " + cause.getClass().getName())
+        return failure.getClass().getName()
+                + (cause == null || cause == failure
+                        ? ""
+                        : " caused by " + cause.getClass().getName())
                 + (state == null ? "" : " (SQLSTATE " + state + ")");
     }
 
@@ -41,7 +43,8 @@ public final class DatabaseUnavailable {
     }
 
     private static boolean matches(Throwable t) {
-        // connection refused or timed out (Netty's AnnotatedConnectException and ConnectTimeoutException are ConnectExceptions)
+        // connection refused or timed out (Netty's AnnotatedConnectException and ConnectTimeoutException are
+        // ConnectExceptions)
         if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException) {
             return true;
         }
@@ -49,10 +52,13 @@ public final class DatabaseUnavailable {
         if (type.equals("io.vertx.sqlclient.ClosedConnectionException")) {
             return true; // the server went away mid-query
         }
-        // no pooled connection within the acquisition timeout (the pool's shared VertxException, or a timeout of vert.x)
+        // no pooled connection within the acquisition timeout (the pool's shared VertxException, or a timeout of
+        // vert.x)
         String message = t.getMessage();
-        if ((type.equals("io.vertx.core.VertxException") || type.equals("io.vertx.core.impl.NoStackTraceTimeoutException"))
-                && message != null && message.startsWith("Timeout")) {
+        if ((type.equals("io.vertx.core.VertxException")
+                        || type.equals("io.vertx.core.impl.NoStackTraceTimeoutException"))
+                && message != null
+                && message.startsWith("Timeout")) {
             return true;
         }
         return unavailableState(sqlState(t));
@@ -77,7 +83,12 @@ public final class DatabaseUnavailable {
         if (state == null) {
             return false;
         }
-        return state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
-                || state.equals("53300") || state.equals("55P03") || state.equals("57014");
+        return state.startsWith("08")
+                || state.equals("57P01")
+                || state.equals("57P02")
+                || state.equals("57P03")
+                || state.equals("53300")
+                || state.equals("55P03")
+                || state.equals("57014");
     }
 }

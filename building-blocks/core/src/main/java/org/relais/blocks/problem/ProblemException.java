@@ -40,8 +40,10 @@ public class ProblemException extends RuntimeException {
     }
 
     public static ProblemException invalid(List<FieldError> errors) {
-        return new ProblemException(new Problem(ProblemType.VALIDATION, 422,
-                errors.size() == 1 ? "1 field is invalid" : errors.size() + " fields are invalid")
+        return new ProblemException(new Problem(
+                        ProblemType.VALIDATION,
+                        422,
+                        errors.size() == 1 ? "1 field is invalid" : errors.size() + " fields are invalid")
                 .with("errors", errors));
     }
 
@@ -50,25 +52,28 @@ public class ProblemException extends RuntimeException {
     }
 
     public static ProblemException illegalTransition(String action, String currentStatus) {
-        return new ProblemException(new Problem(ProblemType.ILLEGAL_TRANSITION, 409,
-                "'" + action + "' is not allowed while the status is " + currentStatus)
+        return new ProblemException(new Problem(
+                        ProblemType.ILLEGAL_TRANSITION,
+                        409,
+                        "'" + action + "' is not allowed while the status is " + currentStatus)
                 .with("currentStatus", currentStatus));
     }
 
     public static ProblemException preconditionFailed(long currentVersion) {
-        return new ProblemException(new Problem(ProblemType.PRECONDITION_FAILED, 412,
-                "If-Match does not match the current version").with("currentVersion", currentVersion));
+        return new ProblemException(
+                new Problem(ProblemType.PRECONDITION_FAILED, 412, "If-Match does not match the current version")
+                        .with("currentVersion", currentVersion));
     }
 
     public static ProblemException idempotencyInFlight() {
-        return new ProblemException(new Problem(ProblemType.IDEMPOTENCY_CONFLICT, 409,
-                "A request with this Idempotency-Key is still being processed"));
+        return new ProblemException(new Problem(
+                ProblemType.IDEMPOTENCY_CONFLICT, 409, "A request with this Idempotency-Key is still being processed"));
     }
 
     public static ProblemException idempotencyMismatch() {
-        return new ProblemException(new Problem(ProblemType.VALIDATION, 422,
-                "This Idempotency-Key was used with a different request body")
-                .with("errors", List.of(new FieldError("", "Idempotency-Key reused with a different body"))));
+        return new ProblemException(
+                new Problem(ProblemType.VALIDATION, 422, "This Idempotency-Key was used with a different request body")
+                        .with("errors", List.of(new FieldError("", "Idempotency-Key reused with a different body"))));
     }
 
     public static ProblemException unavailable(String detail) {

@@ -17,11 +17,10 @@ import jakarta.validation.Path;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * Maps every failure of a request to an RFC 9457 problem (API guide section 1). Details are written
@@ -41,24 +40,31 @@ public class ProblemMappers {
 
     @ServerExceptionMapper(priority = PRIORITY)
     public Response parse(JsonParseException e, HttpServerRequest request) {
-        return problem(ProblemException.badRequest("The body is not valid JSON (line "
-                + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"), request);
+        return problem(
+                ProblemException.badRequest(
+                        "The body is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
+                                + e.getLocation().getColumnNr() + ")"),
+                request);
     }
 
     @ServerExceptionMapper(priority = PRIORITY)
     public Response invalidFormat(InvalidFormatException e, HttpServerRequest request) {
-        String expected = e.getTargetType() == null ? "value"
-                : e.getTargetType().isEnum() ? "one of " + List.of(e.getTargetType().getEnumConstants())
-                : e.getTargetType().getSimpleName();
+        String expected = e.getTargetType() == null
+                ? "value"
+                : e.getTargetType().isEnum()
+                        ? "one of " + List.of(e.getTargetType().getEnumConstants())
+                        : e.getTargetType().getSimpleName();
         return fieldProblem(e, "expected " + expected, request);
     }
 
     @ServerExceptionMapper(priority = PRIORITY)
     public Response mismatched(MismatchedInputException e, HttpServerRequest request) {
         if (e.getPath().isEmpty()) {
-            return problem(ProblemException.badRequest("The body must be a JSON object of the documented shape"), request);
+            return problem(
+                    ProblemException.badRequest("The body must be a JSON object of the documented shape"), request);
         }
-        String expected = e.getTargetType() == null ? "another type" : e.getTargetType().getSimpleName();
+        String expected =
+                e.getTargetType() == null ? "another type" : e.getTargetType().getSimpleName();
         return fieldProblem(e, "wrong JSON type, expected " + expected, request);
     }
 
@@ -96,13 +102,19 @@ public class ProblemMappers {
     @ServerExceptionMapper(priority = PRIORITY)
     public Response identityProviderUnavailable(io.quarkus.oidc.OIDCException e, HttpServerRequest request) {
         Log.warnf("token verification unavailable: %s", e.getClass().getSimpleName());
-        return problem(new ProblemException(new Problem(ProblemType.UNAVAILABLE, 503,
-                "Tokens cannot be verified right now; retry shortly"), java.util.Map.of("Retry-After", "5")), request);
+        return problem(
+                new ProblemException(
+                        new Problem(ProblemType.UNAVAILABLE, 503, "Tokens cannot be verified right now; retry shortly"),
+                        java.util.Map.of("Retry-After", "5")),
+                request);
     }
 
     @ServerExceptionMapper(priority = PRIORITY)
     public Response forbidden(ForbiddenException e, HttpServerRequest request) {
-        return problem(ProblemException.forbidden("The caller's role or agency does not hold the permission this operation needs"), request);
+        return problem(
+                ProblemException.forbidden(
+                        "The caller's role or agency does not hold the permission this operation needs"),
+                request);
     }
 
     @ServerExceptionMapper(priority = PRIORITY)
@@ -145,11 +157,16 @@ public class ProblemMappers {
             return databaseUnavailable(e, request);
         }
         // the exception's class only: its message may carry values of the request
-        Log.errorf("unexpected failure %s at %s", e.getClass().getName(),
-                e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
+        Log.errorf(
+                "unexpected failure %s at %s",
+                e.getClass().getName(), e.getStackTrace().length > 0 ? e.getStackTrace()[0] : "?");
         Log.debug("unexpected failure", e);
-        return problem(new ProblemException(new Problem(ProblemType.INTERNAL, 500,
-                "The request could not be completed; quote the traceId when reporting it")), request);
+        return problem(
+                new ProblemException(new Problem(
+                        ProblemType.INTERNAL,
+                        500,
+                        "The request could not be completed; quote the traceId when reporting it")),
+                request);
     }
 
     /** Seconds a client is told to wait when the database cannot serve: a restart or failover takes about that long. */
@@ -158,15 +175,22 @@ public class ProblemMappers {
     private Response databaseUnavailable(Throwable e, HttpServerRequest request) {
         // the kind only: a driver's message can quote the statement's parameters
         Log.warnf("database unavailable: %s", DatabaseUnavailable.describe(e));
-        return problem(new ProblemException(new Problem(ProblemType.UNAVAILABLE, 503,
-                "The service's database cannot serve this request right now; retry shortly"),
-                java.util.Map.of("Retry-After", DATABASE_RETRY_AFTER)), request);
+        return problem(
+                new ProblemException(
+                        new Problem(
+                                ProblemType.UNAVAILABLE,
+                                503,
+                                "The service's database cannot serve this request right now; retry shortly"),
+                        java.util.Map.of("Retry-After", DATABASE_RETRY_AFTER)),
+                request);
     }
 
     private Response unauthorized(String detail, HttpServerRequest request) {
         Problem p = new Problem(ProblemType.UNAUTHORIZED, 401, detail);
-        return respond(Response.status(401).header("WWW-Authenticate",
-                "Bearer realm=\"relais\", error=\"invalid_token\""), p, request);
+        return respond(
+                Response.status(401).header("WWW-Authenticate", "Bearer realm=\"relais\", error=\"invalid_token\""),
+                p,
+                request);
     }
 
     private Response fieldProblem(JsonMappingException e, String message, HttpServerRequest request) {
@@ -183,8 +207,10 @@ public class ProblemMappers {
     static String pointer(Path path) {
         List<Object> segments = new ArrayList<>();
         for (Path.Node node : path) {
-            if (node.getKind() == ElementKind.METHOD || node.getKind() == ElementKind.PARAMETER
-                    || node.getKind() == ElementKind.CROSS_PARAMETER || node.getKind() == ElementKind.RETURN_VALUE) {
+            if (node.getKind() == ElementKind.METHOD
+                    || node.getKind() == ElementKind.PARAMETER
+                    || node.getKind() == ElementKind.CROSS_PARAMETER
+                    || node.getKind() == ElementKind.RETURN_VALUE) {
                 continue;
             }
             if (node.getIndex() != null && !segments.isEmpty()) {

@@ -1,5 +1,8 @@
 package org.relais.blocks.problem;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.openapi.OASFactory;
 import org.eclipse.microprofile.openapi.OASFilter;
 import org.eclipse.microprofile.openapi.models.Components;
@@ -12,10 +15,6 @@ import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 import org.eclipse.microprofile.openapi.models.responses.APIResponses;
-
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Makes every service's OpenAPI document say what its errors look like: each operation lists the
@@ -56,7 +55,8 @@ public final class ProblemResponses implements OASFilter {
             return;
         }
         for (PathItem item : openAPI.getPaths().getPathItems().values()) {
-            for (Map.Entry<PathItem.HttpMethod, Operation> e : item.getOperations().entrySet()) {
+            for (Map.Entry<PathItem.HttpMethod, Operation> e :
+                    item.getOperations().entrySet()) {
                 document(e.getKey(), e.getValue(), item.getParameters());
                 describe(e.getValue(), item.getParameters());
             }
@@ -83,7 +83,8 @@ public final class ProblemResponses implements OASFilter {
             d.append(" Public: no access token is needed.");
         }
         if (hasParameter(op, pathParams, Parameter.In.QUERY, "cursor")) {
-            d.append(" A page at a time: pass back the nextCursor you got as cursor; a null nextCursor is the last page.");
+            d.append(
+                    " A page at a time: pass back the nextCursor you got as cursor; a null nextCursor is the last page.");
         }
         if (hasParameter(op, pathParams, Parameter.In.HEADER, "If-None-Match")) {
             d.append(" Honours If-None-Match: 304 while the ETag you send is current.");
@@ -92,7 +93,8 @@ public final class ProblemResponses implements OASFilter {
             d.append(" Honours If-Match: a version other than the current one is 412, naming currentVersion.");
         }
         if (hasParameter(op, pathParams, Parameter.In.HEADER, "Idempotency-Key")) {
-            d.append(" Honours Idempotency-Key: the same key within 24 hours replays the first answer and does nothing new.");
+            d.append(
+                    " Honours Idempotency-Key: the same key within 24 hours replays the first answer and does nothing new.");
         }
         String text = d.toString().strip();
         op.setDescription(text.isEmpty() ? "See the responses." : text);
@@ -179,13 +181,14 @@ public final class ProblemResponses implements OASFilter {
         APIResponses responses = op.getResponses();
         Map<String, String> codes = new LinkedHashMap<>(ALWAYS);
         if (op.getSecurity() != null && op.getSecurity().isEmpty()) {
-            codes.remove("401");   // a public operation (security: [])
+            codes.remove("401"); // a public operation (security: [])
             codes.remove("403");
         }
         boolean takesInput = op.getRequestBody() != null || hasParameter(op, pathParams, Parameter.In.QUERY, null);
         if (takesInput) {
             codes.put("400", "A malformed request: invalid JSON, a parameter of the wrong type");
-            codes.put("422", "The request is well formed but invalid; errors[].field is the JSON Pointer of each field");
+            codes.put(
+                    "422", "The request is well formed but invalid; errors[].field is the JSON Pointer of each field");
         }
         if (op.getRequestBody() != null) {
             codes.put("413", "The request body is larger than the limit");
@@ -202,14 +205,18 @@ public final class ProblemResponses implements OASFilter {
                 responses.addAPIResponse(c.getKey(), r);
             }
         }
-        if (method == PathItem.HttpMethod.GET && hasParameter(op, pathParams, Parameter.In.HEADER, "If-None-Match")
+        if (method == PathItem.HttpMethod.GET
+                && hasParameter(op, pathParams, Parameter.In.HEADER, "If-None-Match")
                 && responses.getAPIResponse("304") == null) {
-            responses.addAPIResponse("304", OASFactory.createAPIResponse()
-                    .description("Not modified since the ETag given in If-None-Match"));
+            responses.addAPIResponse(
+                    "304",
+                    OASFactory.createAPIResponse().description("Not modified since the ETag given in If-None-Match"));
         }
         for (Map.Entry<String, APIResponse> r : responses.getAPIResponses().entrySet()) {
             if (r.getKey().startsWith("4") || r.getKey().startsWith("5")) {
-                r.getValue().setContent(problemContent(Integer.parseInt(r.getKey()), r.getValue().getDescription()));
+                r.getValue()
+                        .setContent(problemContent(
+                                Integer.parseInt(r.getKey()), r.getValue().getDescription()));
             }
         }
     }
@@ -230,20 +237,25 @@ public final class ProblemResponses implements OASFilter {
             }
             Schema property = p.getValue();
             if (property.getRef() != null) {
-                Schema target = all.get(property.getRef().substring(property.getRef().lastIndexOf('/') + 1));
+                Schema target =
+                        all.get(property.getRef().substring(property.getRef().lastIndexOf('/') + 1));
                 if (target == null || target.getType() == null) {
                     continue;
                 }
                 if (target.getType().contains(Schema.SchemaType.OBJECT)) {
                     // a shallow copy of the finished target: its properties still point at the named schemas
                     optionalMeansNullable(target, all, done);
-                    property = OASFactory.createSchema().type(new java.util.ArrayList<>(target.getType()))
-                            .description(target.getDescription()).properties(target.getProperties())
+                    property = OASFactory.createSchema()
+                            .type(new java.util.ArrayList<>(target.getType()))
+                            .description(target.getDescription())
+                            .properties(target.getProperties())
                             .required(target.getRequired());
                 } else {
                     // a string, enum or format: inline it, since a nullable $ref cannot be said in 3.0
-                    Schema inline = OASFactory.createSchema().type(new java.util.ArrayList<>(target.getType()))
-                            .format(target.getFormat()).description(target.getDescription());
+                    Schema inline = OASFactory.createSchema()
+                            .type(new java.util.ArrayList<>(target.getType()))
+                            .format(target.getFormat())
+                            .description(target.getDescription());
                     if (target.getEnumeration() != null) {
                         java.util.List<Object> values = new java.util.ArrayList<>(target.getEnumeration());
                         values.add(null);
@@ -279,8 +291,13 @@ public final class ProblemResponses implements OASFilter {
             case 401 -> ProblemType.UNAUTHORIZED;
             case 403 -> ProblemType.FORBIDDEN;
             case 404 -> ProblemType.NOT_FOUND;
-            case 409 -> description != null && description.toLowerCase(java.util.Locale.ROOT).contains("idempotency")
-                    ? ProblemType.IDEMPOTENCY_CONFLICT : ProblemType.ILLEGAL_TRANSITION;
+            case 409 ->
+                description != null
+                                && description
+                                        .toLowerCase(java.util.Locale.ROOT)
+                                        .contains("idempotency")
+                        ? ProblemType.IDEMPOTENCY_CONFLICT
+                        : ProblemType.ILLEGAL_TRANSITION;
             case 412, 428 -> ProblemType.PRECONDITION_FAILED;
             case 422 -> ProblemType.VALIDATION;
             case 429 -> ProblemType.RATE_LIMITED;
@@ -310,32 +327,66 @@ public final class ProblemResponses implements OASFilter {
 
     private static Schema problemSchema() {
         Schema str = OASFactory.createSchema().addType(Schema.SchemaType.STRING);
-        Schema fieldError = OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
-                .addProperty("field", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                        .description("JSON Pointer (RFC 6901) of the invalid field in the request body, or the parameter name"))
+        Schema fieldError = OASFactory.createSchema()
+                .addType(Schema.SchemaType.OBJECT)
+                .addProperty(
+                        "field",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.STRING)
+                                .description(
+                                        "JSON Pointer (RFC 6901) of the invalid field in the request body, or the parameter name"))
                 .addProperty("message", str)
                 .required(List.of("field", "message"));
-        return OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
-                .description("An RFC 9457 problem document. Its texts are the service's own: no problem echoes request content.")
-                .addProperty("type", OASFactory.createSchema().addType(Schema.SchemaType.STRING).format("uri"))
+        return OASFactory.createSchema()
+                .addType(Schema.SchemaType.OBJECT)
+                .description(
+                        "An RFC 9457 problem document. Its texts are the service's own: no problem echoes request content.")
+                .addProperty(
+                        "type",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.STRING)
+                                .format("uri"))
                 .addProperty("title", str)
                 .addProperty("status", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER))
                 .addProperty("detail", str)
-                .addProperty("instance", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                        .description("urn:relais:request:<request id>, the id in X-Request-Id and the logs"))
+                .addProperty(
+                        "instance",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.STRING)
+                                .description("urn:relais:request:<request id>, the id in X-Request-Id and the logs"))
                 .addProperty("traceId", str)
-                .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY).items(fieldError))
-                .addProperty("currentStatus", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                        .description("On 409 for an illegal transition: the status the resource is in"))
-                .addProperty("currentVersion", OASFactory.createSchema().addType(Schema.SchemaType.INTEGER)
-                        .description("On 412: the current version (the ETag's value)"))
-                .addProperty("alternatives", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
-                        .description("On capacity-full: agencies offering the services in the same region")
-                        .items(OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
-                                .addProperty("id", OASFactory.createSchema().addType(Schema.SchemaType.STRING))
-                                .addProperty("name", OASFactory.createSchema().addType(Schema.SchemaType.STRING))
-                                .addProperty("capacity", OASFactory.createSchema().addType(Schema.SchemaType.STRING)
-                                        .enumeration(List.of("AVAILABLE", "LIMITED", "FULL")))))
+                .addProperty(
+                        "errors",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.ARRAY)
+                                .items(fieldError))
+                .addProperty(
+                        "currentStatus",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.STRING)
+                                .description("On 409 for an illegal transition: the status the resource is in"))
+                .addProperty(
+                        "currentVersion",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.INTEGER)
+                                .description("On 412: the current version (the ETag's value)"))
+                .addProperty(
+                        "alternatives",
+                        OASFactory.createSchema()
+                                .addType(Schema.SchemaType.ARRAY)
+                                .description("On capacity-full: agencies offering the services in the same region")
+                                .items(OASFactory.createSchema()
+                                        .addType(Schema.SchemaType.OBJECT)
+                                        .addProperty(
+                                                "id", OASFactory.createSchema().addType(Schema.SchemaType.STRING))
+                                        .addProperty(
+                                                "name",
+                                                OASFactory.createSchema().addType(Schema.SchemaType.STRING))
+                                        .addProperty(
+                                                "capacity",
+                                                OASFactory.createSchema()
+                                                        .addType(Schema.SchemaType.STRING)
+                                                        .enumeration(List.of("AVAILABLE", "LIMITED", "FULL")))))
                 .additionalPropertiesBoolean(Boolean.TRUE)
                 .required(List.of("type", "title", "status"));
     }

@@ -2,7 +2,6 @@ package org.relais.blocks.retention;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-
 import java.time.Duration;
 
 /** How long the plumbing keeps what it no longer needs (see {@link RetentionJob}). */

@@ -6,7 +6,6 @@ import io.quarkus.logging.Log;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -28,7 +27,11 @@ public class RetentionJob {
     private final Instance<RetentionTarget> extra;
     private final MeterRegistry metrics;
 
-    public RetentionJob(AgroalDataSource dataSource, RetentionConfig config, Instance<RetentionTarget> extra, MeterRegistry metrics) {
+    public RetentionJob(
+            AgroalDataSource dataSource,
+            RetentionConfig config,
+            Instance<RetentionTarget> extra,
+            MeterRegistry metrics) {
         this.dataSource = dataSource;
         this.config = config;
         this.extra = extra;
@@ -38,14 +41,18 @@ public class RetentionJob {
     /** Every table this instance cleans, the plumbing's own first. */
     public List<RetentionTarget> targets() {
         List<RetentionTarget> all = new ArrayList<>();
-        all.add(new RetentionTarget("relais_outbox", "id", "published_at", "published_at is not null", config.outbox()));
+        all.add(new RetentionTarget(
+                "relais_outbox", "id", "published_at", "published_at is not null", config.outbox()));
         all.add(new RetentionTarget("relais_inbox", "ctid", "processed_at", "true", config.inbox()));
         all.add(new RetentionTarget("relais_idempotency", "ctid", "created_at", "true", config.idempotency()));
         extra.forEach(all::add);
         return all;
     }
 
-    @Scheduled(every = "${relais.retention.every:1h}", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    @Scheduled(
+            every = "${relais.retention.every:1h}",
+            delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void scheduled() {
         if (!config.enabled()) {
@@ -75,10 +82,11 @@ public class RetentionJob {
     private long clean(RetentionTarget t) throws SQLException {
         String old = t.timeColumn() + " < now() - cast(? as interval) and (" + t.condition() + ")";
         // the outer delete checks again: a row changed between the subquery and the delete (a delivery retried) stays
-        String sql = "delete from " + t.table() + " where " + t.keyColumn() + " in (select " + t.keyColumn() + " from " + t.table()
-                + " where " + old + " limit " + config.batchSize() + ") and " + old;
+        String sql = "delete from " + t.table() + " where " + t.keyColumn() + " in (select " + t.keyColumn() + " from "
+                + t.table() + " where " + old + " limit " + config.batchSize() + ") and " + old;
         long total = 0;
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             c.setAutoCommit(true);
             ps.setString(1, t.keep().toSeconds() + " seconds");
             ps.setString(2, t.keep().toSeconds() + " seconds");

@@ -1,11 +1,10 @@
 package org.relais.blocks.security;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Who is calling, from the access token: the {@code agency} claim (absent for platform users and the
@@ -21,14 +20,18 @@ public record CallerContext(String subject, String username, String clientId, St
         if (realmAccess instanceof Map<?, ?> map && map.get("roles") instanceof Collection<?> list) {
             list.forEach(r -> roles.add(String.valueOf(r).replace("\"", "")));
         } else if (realmAccess instanceof jakarta.json.JsonObject json && json.containsKey("roles")) {
-            json.getJsonArray("roles").getValuesAs(jakarta.json.JsonString.class).forEach(s -> roles.add(s.getString()));
+            json.getJsonArray("roles")
+                    .getValuesAs(jakarta.json.JsonString.class)
+                    .forEach(s -> roles.add(s.getString()));
         }
-        String agency = jwt.getClaim("agency") == null ? null : stripQuotes(String.valueOf((Object) jwt.getClaim("agency")));
-        String username = jwt.getClaim("preferred_username") == null ? jwt.getSubject()
+        String agency =
+                jwt.getClaim("agency") == null ? null : stripQuotes(String.valueOf((Object) jwt.getClaim("agency")));
+        String username = jwt.getClaim("preferred_username") == null
+                ? jwt.getSubject()
                 : stripQuotes(String.valueOf((Object) jwt.getClaim("preferred_username")));
         String azp = jwt.getClaim("azp") == null ? null : stripQuotes(String.valueOf((Object) jwt.getClaim("azp")));
-        return new CallerContext(jwt.getSubject(), username, azp, agency == null || agency.isBlank() ? null : agency,
-                Set.copyOf(roles));
+        return new CallerContext(
+                jwt.getSubject(), username, azp, agency == null || agency.isBlank() ? null : agency, Set.copyOf(roles));
     }
 
     public boolean isPlatform() {

@@ -9,8 +9,16 @@ import java.util.Set;
  * The gateway applies it to every route and every service applies it again.
  */
 public enum Permission {
-    DIRECTORY_READ("directory:read", "referrer", "caseworker", "supervisor", "agency-admin", "auditor",
-            "platform-auditor", "platform-admin", "internal"),
+    DIRECTORY_READ(
+            "directory:read",
+            "referrer",
+            "caseworker",
+            "supervisor",
+            "agency-admin",
+            "auditor",
+            "platform-auditor",
+            "platform-admin",
+            "internal"),
     DIRECTORY_WRITE("directory:write", "platform-admin"),
     CAPACITY_UPDATE("capacity:update", "supervisor", "agency-admin"),
     REFERRAL_CREATE("referral:create", "referrer", "caseworker", "supervisor"),

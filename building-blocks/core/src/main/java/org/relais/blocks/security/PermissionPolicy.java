@@ -1,11 +1,9 @@
 package org.relais.blocks.security;
 
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
 import org.relais.blocks.directory.AgencyDirectory;
 import org.relais.blocks.directory.AgencyRecord;
-
-import jakarta.enterprise.context.ApplicationScoped;
-
-import java.util.Optional;
 
 /**
  * The one decision, shared by the gateway and every service: may this caller use this permission now?
@@ -15,7 +13,14 @@ import java.util.Optional;
 @ApplicationScoped
 public class PermissionPolicy {
 
-    public enum Outcome { ALLOWED, ROLE_LACKS_PERMISSION, PLATFORM_USER, AGENCY_UNKNOWN, AGENCY_SUSPENDED, AGENCY_NARROWED }
+    public enum Outcome {
+        ALLOWED,
+        ROLE_LACKS_PERMISSION,
+        PLATFORM_USER,
+        AGENCY_UNKNOWN,
+        AGENCY_SUSPENDED,
+        AGENCY_NARROWED
+    }
 
     private final AgencyDirectory directory;
 

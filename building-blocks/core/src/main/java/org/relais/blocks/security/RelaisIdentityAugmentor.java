@@ -29,19 +29,23 @@ public class RelaisIdentityAugmentor implements SecurityIdentityAugmentor {
             return Uni.createFrom().item(identity);
         }
         CallerContext caller = CallerContext.from(jwt);
-        return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
-                .addAttribute(CallerContext.class.getName(), caller)
-                .addPermissionChecker(requested -> {
-                    if (!(requested instanceof StringPermission sp)) {
-                        return Uni.createFrom().item(false);
-                    }
-                    // @PermissionsAllowed("referral:read") arrives as name "referral" with action "read"
-                    String code = sp.getActions() == null || sp.getActions().isEmpty()
-                            ? sp.getName() : sp.getName() + ":" + sp.getActions();
-                    return Uni.createFrom().item(Permission.byCode(code)
-                            .map(p -> policy.allows(caller, p))
-                            .orElse(false));
-                })
-                .build());
+        return Uni.createFrom()
+                .item(QuarkusSecurityIdentity.builder(identity)
+                        .addAttribute(CallerContext.class.getName(), caller)
+                        .addPermissionChecker(requested -> {
+                            if (!(requested instanceof StringPermission sp)) {
+                                return Uni.createFrom().item(false);
+                            }
+                            // @PermissionsAllowed("referral:read") arrives as name "referral" with action "read"
+                            String code =
+                                    sp.getActions() == null || sp.getActions().isEmpty()
+                                            ? sp.getName()
+                                            : sp.getName() + ":" + sp.getActions();
+                            return Uni.createFrom()
+                                    .item(Permission.byCode(code)
+                                            .map(p -> policy.allows(caller, p))
+                                            .orElse(false));
+                        })
+                        .build());
     }
 }

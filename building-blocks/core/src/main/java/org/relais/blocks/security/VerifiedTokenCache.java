@@ -14,15 +14,14 @@ import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Verifies each distinct access token once: a mobile client or a partner system sends the same token
@@ -47,17 +46,23 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
     private final Counter hits;
     private final Counter misses;
 
-    private record Entry(SecurityIdentity identity, long expiresAtMillis) {
-    }
+    private record Entry(SecurityIdentity identity, long expiresAtMillis) {}
 
-    public VerifiedTokenCache(OidcIdentityProvider oidc, MeterRegistry registry,
-                              @ConfigProperty(name = "relais.security.verified-token-cache.max-size", defaultValue = "10000") int maxSize) {
+    public VerifiedTokenCache(
+            OidcIdentityProvider oidc,
+            MeterRegistry registry,
+            @ConfigProperty(name = "relais.security.verified-token-cache.max-size", defaultValue = "10000")
+                    int maxSize) {
         this.oidc = oidc;
         this.maxSize = maxSize;
-        this.hits = Counter.builder("relais.security.verified.tokens").tag("result", "hit")
-                .description("Requests whose access token had been verified before").register(registry);
-        this.misses = Counter.builder("relais.security.verified.tokens").tag("result", "miss")
-                .description("Requests whose access token was verified (signature, issuer, expiry)").register(registry);
+        this.hits = Counter.builder("relais.security.verified.tokens")
+                .tag("result", "hit")
+                .description("Requests whose access token had been verified before")
+                .register(registry);
+        this.misses = Counter.builder("relais.security.verified.tokens")
+                .tag("result", "miss")
+                .description("Requests whose access token was verified (signature, issuer, expiry)")
+                .register(registry);
     }
 
     @Override
@@ -75,8 +80,11 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
     }
 
     @Override
-    public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
-        if (maxSize <= 0 || !(request.getToken() instanceof AccessTokenCredential) || request.getToken().getToken() == null) {
+    public Uni<SecurityIdentity> authenticate(
+            TokenAuthenticationRequest request, AuthenticationRequestContext context) {
+        if (maxSize <= 0
+                || !(request.getToken() instanceof AccessTokenCredential)
+                || request.getToken().getToken() == null) {
             return oidc.authenticate(request, context);
         }
         String key = digest(request.getToken().getToken());
@@ -113,7 +121,8 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
     private static SecurityIdentity forRequest(SecurityIdentity identity, RoutingContext rc) {
         QuarkusSecurityIdentity.Builder builder = QuarkusSecurityIdentity.builder(identity);
         if (rc == null) {
-            builder.addAttribute(RoutingContext.class.getName(), null).addAttribute(AuthenticationRequestContext.class.getName(), null);
+            builder.addAttribute(RoutingContext.class.getName(), null)
+                    .addAttribute(AuthenticationRequestContext.class.getName(), null);
         } else {
             OidcUtils.setRoutingContextAttribute(builder, rc);
             OidcUtils.setBlockingApiAttribute(builder, rc);
@@ -127,8 +136,9 @@ public class VerifiedTokenCache implements IdentityProvider<TokenAuthenticationR
 
     private static String digest(String token) {
         try {
-            return Base64.getEncoder().encodeToString(
-                    MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
+            return Base64.getEncoder()
+                    .encodeToString(
+                            MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -1,7 +1,6 @@
 package org.relais.blocks.time;
 
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

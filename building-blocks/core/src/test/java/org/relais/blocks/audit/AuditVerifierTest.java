@@ -1,16 +1,15 @@
 package org.relais.blocks.audit;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AuditVerifierTest {
 
@@ -18,9 +17,17 @@ class AuditVerifierTest {
         List<AuditEntry> out = new ArrayList<>();
         String prev = AuditEntry.GENESIS;
         for (int i = 1; i <= n; i++) {
-            AuditEntry e = new AuditEntry(0, "case-service", Instant.parse("2026-11-23T10:00:00Z").plusSeconds(i),
-                    i % 3 == 0 ? AuditEntry.READ_TYPE : "relais.case.opened", "ngo-casa-ecoute", "ngo-caseworker",
-                    "case-" + i, null, null).sealed(i, prev);
+            AuditEntry e = new AuditEntry(
+                            0,
+                            "case-service",
+                            Instant.parse("2026-11-23T10:00:00Z").plusSeconds(i),
+                            i % 3 == 0 ? AuditEntry.READ_TYPE : "relais.case.opened",
+                            "ngo-casa-ecoute",
+                            "ngo-caseworker",
+                            "case-" + i,
+                            null,
+                            null)
+                    .sealed(i, prev);
             out.add(e);
             prev = e.hash();
         }
@@ -29,10 +36,20 @@ class AuditVerifierTest {
 
     private static List<AuditEntry> rehashFrom(List<AuditEntry> entries, int fromSeq, String newActor) {
         List<AuditEntry> out = new ArrayList<>(entries.subList(0, fromSeq - 1));
-        String prev = fromSeq == 1 ? AuditEntry.GENESIS : out.get(out.size() - 1).hash();
+        String prev =
+                fromSeq == 1 ? AuditEntry.GENESIS : out.get(out.size() - 1).hash();
         for (AuditEntry e : entries.subList(fromSeq - 1, entries.size())) {
-            AuditEntry rewritten = new AuditEntry(0, e.service(), e.at(), e.type(), e.agencyId(),
-                    e.seq() == fromSeq ? newActor : e.actor(), e.entityId(), null, null).sealed(e.seq(), prev);
+            AuditEntry rewritten = new AuditEntry(
+                            0,
+                            e.service(),
+                            e.at(),
+                            e.type(),
+                            e.agencyId(),
+                            e.seq() == fromSeq ? newActor : e.actor(),
+                            e.entityId(),
+                            null,
+                            null)
+                    .sealed(e.seq(), prev);
             out.add(rewritten);
             prev = rewritten.hash();
         }
@@ -61,8 +78,18 @@ class AuditVerifierTest {
     void anEditedEntryIsReportedAtItsSeq() {
         List<AuditEntry> entries = new ArrayList<>(chain(10));
         AuditEntry e = entries.get(6);
-        entries.set(6, new AuditEntry(e.seq(), e.service(), e.at(), e.type(), "police-casa-anfa", e.actor(), e.entityId(),
-                e.prevHash(), e.hash()));
+        entries.set(
+                6,
+                new AuditEntry(
+                        e.seq(),
+                        e.service(),
+                        e.at(),
+                        e.type(),
+                        "police-casa-anfa",
+                        e.actor(),
+                        e.entityId(),
+                        e.prevHash(),
+                        e.hash()));
         ChainVerification v = verify(entries, List.of());
         assertFalse(v.valid());
         assertEquals(7L, v.firstBrokenSeq());
@@ -93,8 +120,16 @@ class AuditVerifierTest {
         List<AuditEntry> renumbered = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             AuditEntry e = entries.get(i);
-            renumbered.add(new AuditEntry(i + 1, e.service(), e.at(), e.type(), e.agencyId(), e.actor(), e.entityId(),
-                    e.prevHash(), e.hash()));
+            renumbered.add(new AuditEntry(
+                    i + 1,
+                    e.service(),
+                    e.at(),
+                    e.type(),
+                    e.agencyId(),
+                    e.actor(),
+                    e.entityId(),
+                    e.prevHash(),
+                    e.hash()));
         }
         ChainVerification v = verify(renumbered, List.of());
         assertFalse(v.valid());
@@ -125,18 +160,35 @@ class AuditVerifierTest {
 
     @Test
     void theHashOfAVersion2EntryCoversItsRelatedIdsAsASortedSet() {
-        AuditEntry e = new AuditEntry(0, "referral-service", Instant.parse("2026-11-23T10:00:00Z"), "relais.referral.sent",
-                "police-casa-anfa", "police-caseworker", "r-1", null, null, List.of("r-1", "c-9")).sealed(1, AuditEntry.GENESIS);
+        AuditEntry e = new AuditEntry(
+                        0,
+                        "referral-service",
+                        Instant.parse("2026-11-23T10:00:00Z"),
+                        "relais.referral.sent",
+                        "police-casa-anfa",
+                        "police-caseworker",
+                        "r-1",
+                        null,
+                        null,
+                        List.of("r-1", "c-9"))
+                .sealed(1, AuditEntry.GENESIS);
         assertEquals(List.of("c-9", "r-1"), e.relatedIds(), "sorted as served");
-        assertEquals("{\"actor\":\"police-caseworker\",\"agencyId\":\"police-casa-anfa\",\"at\":\"2026-11-23T10:00:00Z\","
-                + "\"entityId\":\"r-1\",\"prevHash\":\"" + AuditEntry.GENESIS + "\",\"relatedIds\":[\"c-9\",\"r-1\"],"
-                + "\"seq\":1,\"service\":\"referral-service\",\"type\":\"relais.referral.sent\"}", e.canonicalJson());
-        assertEquals(e.hash(), e.withRelatedIds(List.of("c-9", "r-1")).computeHash(), "the order stored does not matter");
+        assertEquals(
+                "{\"actor\":\"police-caseworker\",\"agencyId\":\"police-casa-anfa\",\"at\":\"2026-11-23T10:00:00Z\","
+                        + "\"entityId\":\"r-1\",\"prevHash\":\"" + AuditEntry.GENESIS
+                        + "\",\"relatedIds\":[\"c-9\",\"r-1\"],"
+                        + "\"seq\":1,\"service\":\"referral-service\",\"type\":\"relais.referral.sent\"}",
+                e.canonicalJson());
+        assertEquals(
+                e.hash(), e.withRelatedIds(List.of("c-9", "r-1")).computeHash(), "the order stored does not matter");
         assertFalse(e.hash().equals(e.withRelatedIds(List.of("r-1")).computeHash()), "an id taken away does");
-        assertFalse(e.hash().equals(e.withRelatedIds(List.of("r-1", "c-9", "c-9")).computeHash()), "so does one added twice");
+        assertFalse(
+                e.hash().equals(e.withRelatedIds(List.of("r-1", "c-9", "c-9")).computeHash()),
+                "so does one added twice");
         assertFalse(e.hash().equals(e.withRelatedIds(null).computeHash()), "and passing it off as version 1");
         // a version-1 entry (sealed before V1002) keeps the hash it was sealed with
-        AuditEntry v1 = new AuditEntry(0, "referral-service", e.at(), e.type(), e.agencyId(), e.actor(), e.entityId(), null, null)
+        AuditEntry v1 = new AuditEntry(
+                        0, "referral-service", e.at(), e.type(), e.agencyId(), e.actor(), e.entityId(), null, null)
                 .sealed(1, AuditEntry.GENESIS);
         assertEquals(1, v1.hashVersion());
         assertFalse(v1.canonicalJson().contains("relatedIds"));
@@ -147,8 +199,18 @@ class AuditVerifierTest {
         List<AuditEntry> entries = new ArrayList<>(chain(4));
         String prev = entries.get(3).hash();
         for (int i = 5; i <= 8; i++) {
-            AuditEntry e = new AuditEntry(0, "case-service", Instant.parse("2026-11-23T11:00:00Z").plusSeconds(i), "relais.case.opened",
-                    "ngo-casa-ecoute", "ngo-caseworker", "case-" + i, null, null, List.of("case-" + i, "ref-" + i)).sealed(i, prev);
+            AuditEntry e = new AuditEntry(
+                            0,
+                            "case-service",
+                            Instant.parse("2026-11-23T11:00:00Z").plusSeconds(i),
+                            "relais.case.opened",
+                            "ngo-casa-ecoute",
+                            "ngo-caseworker",
+                            "case-" + i,
+                            null,
+                            null,
+                            List.of("case-" + i, "ref-" + i))
+                    .sealed(i, prev);
             entries.add(e);
             prev = e.hash();
         }
@@ -168,8 +230,18 @@ class AuditVerifierTest {
         AuditVerifier.Walk walk = null;
         long startAt = 100_000;
         for (int i = 1; i <= n; i++) {
-            AuditEntry e = new AuditEntry(0, "gateway", Instant.parse("2026-11-23T10:00:00Z").plusMillis(i), "relais.access.denied.no-token",
-                    null, null, null, null, null, List.of()).sealed(i, prev);
+            AuditEntry e = new AuditEntry(
+                            0,
+                            "gateway",
+                            Instant.parse("2026-11-23T10:00:00Z").plusMillis(i),
+                            "relais.access.denied.no-token",
+                            null,
+                            null,
+                            null,
+                            null,
+                            null,
+                            List.of())
+                    .sealed(i, prev);
             if (i == startAt) {
                 walk = new AuditVerifier.Walk(i, e.hash(), Map.of(), List.of());
             } else if (walk != null) {

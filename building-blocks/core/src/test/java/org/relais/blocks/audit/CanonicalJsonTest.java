@@ -1,14 +1,13 @@
 package org.relais.blocks.audit;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class CanonicalJsonTest {
 
@@ -22,13 +21,15 @@ class CanonicalJsonTest {
         m.put("\ufb33", "dalet"); // U+FB33 sorts after the surrogate pair of U+1F600 by UTF-16 code unit
         m.put("\ud83d\ude00", "emoji");
         m.put("1", null);
-        assertEquals("{\"\\r\":\"cr\",\"1\":null,\"a\":[true,false],\"b\":1,\"\u20ac\":\"euro\",\"\ud83d\ude00\":\"emoji\",\"\ufb33\":\"dalet\"}",
+        assertEquals(
+                "{\"\\r\":\"cr\",\"1\":null,\"a\":[true,false],\"b\":1,\"\u20ac\":\"euro\",\"\ud83d\ude00\":\"emoji\",\"\ufb33\":\"dalet\"}",
                 CanonicalJson.of(m));
     }
 
     @Test
     void escapesStringsAsJsonStringifyDoes() {
-        assertEquals("\"\\u0000\\b\\t\\n\\f\\r\\u001f \\\"\\\\ / \u00e9\u0627\"",
+        assertEquals(
+                "\"\\u0000\\b\\t\\n\\f\\r\\u001f \\\"\\\\ / \u00e9\u0627\"",
                 CanonicalJson.of("\u0000\b\t\n\f\r\u001f \"\\ / \u00e9\u0627"));
     }
 
@@ -50,12 +51,22 @@ class CanonicalJsonTest {
     @Test
     void entryHashMatchesAnIndependentComputation() {
         // computed outside Java: sha256(prevHash + json.dumps(entry, sort_keys=True, separators=(',', ':')))
-        AuditEntry entry = new AuditEntry(0, "referral-service", Instant.parse("2026-11-23T10:15:30.123456Z"),
-                "relais.referral.sent", "police-casa-anfa", "police-caseworker",
-                "0193a0c2-0000-7000-8000-000000000001", null, null).sealed(1, AuditEntry.GENESIS);
-        assertEquals("{\"actor\":\"police-caseworker\",\"agencyId\":\"police-casa-anfa\",\"at\":\"2026-11-23T10:15:30.123456Z\","
-                + "\"entityId\":\"0193a0c2-0000-7000-8000-000000000001\",\"prevHash\":\"" + AuditEntry.GENESIS
-                + "\",\"seq\":1,\"service\":\"referral-service\",\"type\":\"relais.referral.sent\"}", entry.canonicalJson());
+        AuditEntry entry = new AuditEntry(
+                        0,
+                        "referral-service",
+                        Instant.parse("2026-11-23T10:15:30.123456Z"),
+                        "relais.referral.sent",
+                        "police-casa-anfa",
+                        "police-caseworker",
+                        "0193a0c2-0000-7000-8000-000000000001",
+                        null,
+                        null)
+                .sealed(1, AuditEntry.GENESIS);
+        assertEquals(
+                "{\"actor\":\"police-caseworker\",\"agencyId\":\"police-casa-anfa\",\"at\":\"2026-11-23T10:15:30.123456Z\","
+                        + "\"entityId\":\"0193a0c2-0000-7000-8000-000000000001\",\"prevHash\":\"" + AuditEntry.GENESIS
+                        + "\",\"seq\":1,\"service\":\"referral-service\",\"type\":\"relais.referral.sent\"}",
+                entry.canonicalJson());
         assertEquals("c998946aa5f43ea09bc6b89065d8beabad98792e64f9b638bf8321b63d93b4f4", entry.hash());
     }
 }

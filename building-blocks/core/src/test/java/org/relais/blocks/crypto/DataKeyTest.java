@@ -1,17 +1,16 @@
 package org.relais.blocks.crypto;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Base64;
-import java.util.Map;
-import java.util.Optional;
-import java.util.UUID;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 class DataKeyTest {
 
@@ -70,7 +69,8 @@ class DataKeyTest {
         MasterKeys after = new MasterKeys(Map.of("k1", K1, "k2", K2), "k2");
         byte[] dataKey = Aes.newKey();
         byte[] wrappedByK1 = before.wrap("dk-1", dataKey);
-        assertEquals(Base64.getEncoder().encodeToString(dataKey),
+        assertEquals(
+                Base64.getEncoder().encodeToString(dataKey),
                 Base64.getEncoder().encodeToString(after.unwrap("k1", "dk-1", wrappedByK1)));
         assertThrows(java.security.GeneralSecurityException.class, () -> after.unwrap("k2", "dk-1", wrappedByK1));
         assertThrows(java.security.GeneralSecurityException.class, () -> after.unwrap("k1", "dk-2", wrappedByK1));

@@ -1,21 +1,20 @@
 package org.relais.blocks.directory;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.WebApplicationException;
-import org.jboss.resteasy.reactive.RestResponse;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.problem.ProblemException;
-
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.jboss.resteasy.reactive.RestResponse;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.problem.ProblemException;
 
 class AgencyMembersTest {
 
@@ -28,16 +27,21 @@ class AgencyMembersTest {
 
         @Override
         public RestResponse<JsonNode> users(String realm, String q, boolean briefRepresentation, int max) {
-            return answer(realm, "[{\"id\":\"1\",\"username\":\"ngo-caseworker\",\"firstName\":\"Case\",\"lastName\":\"Worker\","
-                    + "\"attributes\":{\"agency\":[\"ngo-a\"]}},"
-                    + "{\"id\":\"2\",\"username\":\"ngo-admin\",\"attributes\":{\"agency\":[\"ngo-a\"]}},"
-                    + "{\"id\":\"3\",\"username\":\"lookalike\",\"attributes\":{\"agency\":[\"ngo-a-other\"]}}]");
+            return answer(
+                    realm,
+                    "[{\"id\":\"1\",\"username\":\"ngo-caseworker\",\"firstName\":\"Case\",\"lastName\":\"Worker\","
+                            + "\"attributes\":{\"agency\":[\"ngo-a\"]}},"
+                            + "{\"id\":\"2\",\"username\":\"ngo-admin\",\"attributes\":{\"agency\":[\"ngo-a\"]}},"
+                            + "{\"id\":\"3\",\"username\":\"lookalike\",\"attributes\":{\"agency\":[\"ngo-a-other\"]}}]");
         }
 
         @Override
         public RestResponse<JsonNode> realmRoles(String realm, String userId) {
-            return answer(realm, userId.equals("1") ? "[{\"name\":\"referrer\"},{\"name\":\"caseworker\"},{\"name\":\"offline_access\"}]"
-                    : "[{\"name\":\"agency-admin\"},{\"name\":\"default-roles-relais\"}]");
+            return answer(
+                    realm,
+                    userId.equals("1")
+                            ? "[{\"name\":\"referrer\"},{\"name\":\"caseworker\"},{\"name\":\"offline_access\"}]"
+                            : "[{\"name\":\"agency-admin\"},{\"name\":\"default-roles-relais\"}]");
         }
 
         private RestResponse<JsonNode> answer(String realm, String json) {
@@ -60,8 +64,11 @@ class AgencyMembersTest {
     @Test
     void theMembersAreTheAgencysUsersWithTheirPlatformRolesInUsernameOrder() {
         List<AgencyMembers.Member> found = members.of("ngo-a");
-        assertEquals(List.of(new AgencyMembers.Member("ngo-admin", "ngo-admin", List.of("agency-admin")),
-                new AgencyMembers.Member("ngo-caseworker", "Case Worker", List.of("caseworker", "referrer"))), found);
+        assertEquals(
+                List.of(
+                        new AgencyMembers.Member("ngo-admin", "ngo-admin", List.of("agency-admin")),
+                        new AgencyMembers.Member("ngo-caseworker", "Case Worker", List.of("caseworker", "referrer"))),
+                found);
         assertTrue(members.isMember("ngo-a", "ngo-caseworker"));
         assertFalse(members.isMember("ngo-a", "lookalike"));
     }

@@ -1,20 +1,19 @@
 package org.relais.blocks.it;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.RelaisTestResource;
-
 import java.sql.Connection;
 import java.sql.Statement;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.not;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.RelaisTestResource;
 
 /** A database that is busy past its timeouts answers 503 with Retry-After, never a 500. */
 @QuarkusTest
@@ -31,7 +30,10 @@ class DatabaseFailureIT {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.execute("lock table test_effects in access exclusive mode");
-                given().when().get("/edges/db/locked").then().statusCode(503)
+                given().when()
+                        .get("/edges/db/locked")
+                        .then()
+                        .statusCode(503)
                         .contentType("application/problem+json")
                         .header("Retry-After", equalTo("5"))
                         .body("type", equalTo("https://relais.dev/problems/unavailable"))
@@ -47,7 +49,10 @@ class DatabaseFailureIT {
 
     @Test
     void aStatementCancelledByTheStatementTimeoutIs503() {
-        given().when().get("/edges/db/slow").then().statusCode(503)
+        given().when()
+                .get("/edges/db/slow")
+                .then()
+                .statusCode(503)
                 .contentType("application/problem+json")
                 .header("Retry-After", equalTo("5"))
                 .body("type", equalTo("https://relais.dev/problems/unavailable"))

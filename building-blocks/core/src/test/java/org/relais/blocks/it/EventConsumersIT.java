@@ -1,5 +1,9 @@
 package org.relais.blocks.it;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,7 +12,15 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -18,22 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.inbox.DeadLetterReplay;
 import org.relais.blocks.inbox.EventConsumers;
-import io.vertx.pgclient.PgException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.relais.testkit.EmbeddedInfra;
 import org.relais.testkit.RelaisTestResource;
 import org.relais.testkit.TopicReader;
-
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A consumer that has fallen behind applies what one poll brought in one transaction; the effects are
@@ -46,22 +45,28 @@ class EventConsumersIT {
 
     @Inject
     EventConsumers consumers;
+
     @Inject
     ObjectMapper mapper;
+
     @Inject
     MeterRegistry metrics;
+
     @Inject
     AgroalDataSource dataSource;
 
     private long effects(String eventId) {
-        return BlocksTestSupport.count(dataSource, "select count(*) from test_effects where event_id = '" + eventId + "'");
+        return BlocksTestSupport.count(
+                dataSource, "select count(*) from test_effects where event_id = '" + eventId + "'");
     }
 
     @Test
     void aBacklogIsAppliedInBatchesWithTheEffectsOfOneByOne() throws Exception {
         String topic = "batch-test-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", EmbeddedInfra.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(topic + ".dlt", 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(topic + ".dlt", 1, (short) 1)))
+                    .all()
+                    .get();
         }
         // a backlog on the topic before the consumer starts, so its first poll brings many events at once
         List<CloudEvent> backlog = events(20, -1);
@@ -71,14 +76,17 @@ class EventConsumersIT {
             if (event.dataObject().path("poison").asBoolean()) {
                 return Uni.createFrom().failure(new IllegalStateException("this event cannot be applied"));
             }
-            return Panache.getSession().chain(s -> s.createNativeQuery("insert into test_effects (event_id) values (?1)")
-                    .setParameter(1, event.uuid()).executeUpdate());
+            return Panache.getSession()
+                    .chain(s -> s.createNativeQuery("insert into test_effects (event_id) values (?1)")
+                            .setParameter(1, event.uuid())
+                            .executeUpdate());
         });
         await().atMost(Duration.ofSeconds(30)).until(() -> backlog.stream().allMatch(e -> effects(e.id()) >= 1));
         for (CloudEvent e : backlog) {
             assertEquals(1, effects(e.id()), "effects of " + e.subject());
         }
-        assertTrue(metrics.counter("relais.consumer.batched", "consumer", consumer).count() > 0,
+        assertTrue(
+                metrics.counter("relais.consumer.batched", "consumer", consumer).count() > 0,
                 "the backlog was applied in batches");
 
         // a poison event among others: it alone is refused and dead-lettered, the others take effect once
@@ -87,8 +95,8 @@ class EventConsumersIT {
         publish(topic, more, null);
         var dead = TopicReader.read(topic + ".dlt", r -> true, l -> !l.isEmpty(), Duration.ofSeconds(60));
         assertEquals(poison.id(), mapper.readTree(dead.get(0).value()).get("id").asText());
-        await().atMost(Duration.ofSeconds(30)).until(() -> more.stream().filter(e -> e != poison)
-                .allMatch(e -> effects(e.id()) >= 1));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> more.stream().filter(e -> e != poison).allMatch(e -> effects(e.id()) >= 1));
         for (CloudEvent e : more) {
             assertEquals(e == poison ? 0 : 1, effects(e.id()), "effects of " + e.subject());
         }
@@ -104,26 +112,41 @@ class EventConsumersIT {
     void aTransientFaultIsRetriedAsLongAsItLastsInOrderAndADeadLetterCanBeReplayed() throws Exception {
         String topic = "fault-test-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", EmbeddedInfra.kafkaBootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(topic + ".dlt", 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1), new NewTopic(topic + ".dlt", 1, (short) 1)))
+                    .all()
+                    .get();
         }
         AtomicBoolean databaseAway = new AtomicBoolean(true);
         AtomicBoolean fixed = new AtomicBoolean(false);
         String consumer = "fault-" + topic;
         consumers.start(consumer, List.of(topic), Set.of("relais.test.happened"), event -> {
             if (databaseAway.get()) {
-                return Uni.createFrom().failure(new org.hibernate.HibernateException("could not execute statement",
-                        new PgException("terminating connection due to administrator command", "FATAL", "57P01", null)));
+                return Uni.createFrom()
+                        .failure(new org.hibernate.HibernateException(
+                                "could not execute statement",
+                                new PgException(
+                                        "terminating connection due to administrator command",
+                                        "FATAL",
+                                        "57P01",
+                                        null)));
             }
             if (event.dataObject().path("poison").asBoolean() && !fixed.get()) {
                 return Uni.createFrom().failure(new IllegalStateException("this event cannot be applied"));
             }
-            return Panache.getSession().chain(s -> s.createNativeQuery("insert into test_effects (event_id) values (?1)")
-                    .setParameter(1, event.uuid()).executeUpdate());
+            return Panache.getSession()
+                    .chain(s -> s.createNativeQuery("insert into test_effects (event_id) values (?1)")
+                            .setParameter(1, event.uuid())
+                            .executeUpdate());
         });
         String key = "agg-" + UUID.randomUUID();
         List<CloudEvent> inOrder = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            inOrder.add(CloudEvent.of("/test", "relais.test.happened", key, "agency", mapper.createObjectNode().put("n", i)));
+            inOrder.add(CloudEvent.of(
+                    "/test",
+                    "relais.test.happened",
+                    key,
+                    "agency",
+                    mapper.createObjectNode().put("n", i)));
         }
         inOrder.addAll(events(2, -1)); // other keys, behind them on the partition
         publish(topic, inOrder.subList(0, 1), null);
@@ -133,20 +156,25 @@ class EventConsumersIT {
         for (CloudEvent e : inOrder) {
             assertEquals(0, effects(e.id()), "nothing applied while the database is away");
         }
-        assertTrue(metrics.counter("relais.consumer.transient.retries", "consumer", consumer).count() >= 6,
+        assertTrue(
+                metrics.counter("relais.consumer.transient.retries", "consumer", consumer)
+                                .count()
+                        >= 6,
                 "retried through the fault (more attempts than the old budget of five)");
         databaseAway.set(false);
         await().atMost(Duration.ofSeconds(30)).until(() -> inOrder.stream().allMatch(e -> effects(e.id()) >= 1));
         assertTrue(System.currentTimeMillis() - faultStarted >= 16_000);
         List<String> applied = new ArrayList<>();
-        try (var c = dataSource.getConnection(); var st = c.createStatement();
-             var rs = st.executeQuery("select event_id from test_effects order by id")) {
+        try (var c = dataSource.getConnection();
+                var st = c.createStatement();
+                var rs = st.executeQuery("select event_id from test_effects order by id")) {
             while (rs.next()) {
                 applied.add(rs.getString(1));
             }
         }
         List<String> expected = inOrder.stream().map(CloudEvent::id).toList();
-        assertEquals(expected, applied.stream().filter(expected::contains).toList(), "applied once each, in topic order");
+        assertEquals(
+                expected, applied.stream().filter(expected::contains).toList(), "applied once each, in topic order");
 
         // an event that can never apply goes to the dead-letter topic alone; after the fix, the replay applies it once
         CloudEvent poison = events(1, 0).get(0);
@@ -158,18 +186,41 @@ class EventConsumersIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> effects(after.id()) == 1);
         assertEquals(0, effects(poison.id()));
         fixed.set(true);
-        DeadLetterReplay.Result replayed = DeadLetterReplay.replay(EmbeddedInfra.kafkaBootstrapServers(), topic + ".dlt",
-                consumer, false, Duration.ofSeconds(3));
+        DeadLetterReplay.Result replayed = DeadLetterReplay.replay(
+                EmbeddedInfra.kafkaBootstrapServers(), topic + ".dlt", consumer, false, Duration.ofSeconds(3));
         assertEquals(1, replayed.replayed());
         await().atMost(Duration.ofSeconds(30)).until(() -> effects(poison.id()) == 1);
         // a replay of one consumer commits nothing (the others' dead letters stay): run again, it replays the same
-        // event, which the consumer's inbox applies once; a replay of every consumer commits, and a second finds nothing
-        assertEquals(1, DeadLetterReplay.replay(EmbeddedInfra.kafkaBootstrapServers(), topic + ".dlt", consumer, false,
-                Duration.ofSeconds(2)).replayed());
-        assertEquals(1, DeadLetterReplay.replay(EmbeddedInfra.kafkaBootstrapServers(), topic + ".dlt", null, false,
-                Duration.ofSeconds(2)).replayed());
-        assertEquals(0, DeadLetterReplay.replay(EmbeddedInfra.kafkaBootstrapServers(), topic + ".dlt", null, false,
-                Duration.ofSeconds(2)).replayed(), "a second replay finds nothing new");
+        // event, which the consumer's inbox applies once; a replay of every consumer commits, and a second finds
+        // nothing
+        assertEquals(
+                1,
+                DeadLetterReplay.replay(
+                                EmbeddedInfra.kafkaBootstrapServers(),
+                                topic + ".dlt",
+                                consumer,
+                                false,
+                                Duration.ofSeconds(2))
+                        .replayed());
+        assertEquals(
+                1,
+                DeadLetterReplay.replay(
+                                EmbeddedInfra.kafkaBootstrapServers(),
+                                topic + ".dlt",
+                                null,
+                                false,
+                                Duration.ofSeconds(2))
+                        .replayed());
+        assertEquals(
+                0,
+                DeadLetterReplay.replay(
+                                EmbeddedInfra.kafkaBootstrapServers(),
+                                topic + ".dlt",
+                                null,
+                                false,
+                                Duration.ofSeconds(2))
+                        .replayed(),
+                "a second replay finds nothing new");
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
         assertEquals(1, effects(poison.id()), "replayed three times, applied once");
         assertEquals(1, effects(after.id()));
@@ -178,16 +229,26 @@ class EventConsumersIT {
     private List<CloudEvent> events(int n, int poisonAt) {
         List<CloudEvent> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(CloudEvent.of("/test", "relais.test.happened", "agg-" + UUID.randomUUID(), "agency",
+            out.add(CloudEvent.of(
+                    "/test",
+                    "relais.test.happened",
+                    "agg-" + UUID.randomUUID(),
+                    "agency",
                     mapper.createObjectNode().put("poison", i == poisonAt)));
         }
         return out;
     }
 
     private void publish(String topic, List<CloudEvent> events, CloudEvent again) {
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", EmbeddedInfra.kafkaBootstrapServers(),
-                "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName(),
-                "linger.ms", "50"))) {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of(
+                "bootstrap.servers",
+                EmbeddedInfra.kafkaBootstrapServers(),
+                "key.serializer",
+                StringSerializer.class.getName(),
+                "value.serializer",
+                StringSerializer.class.getName(),
+                "linger.ms",
+                "50"))) {
             for (CloudEvent e : events) {
                 p.send(new ProducerRecord<>(topic, e.subject(), e.toJson(mapper)));
             }

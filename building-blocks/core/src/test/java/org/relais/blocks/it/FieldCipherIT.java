@@ -1,28 +1,27 @@
 package org.relais.blocks.it;
 
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.crypto.CryptoConfig;
-import org.relais.blocks.crypto.MasterKeys;
-import org.relais.blocks.crypto.ReencryptionJob;
-import org.relais.testkit.RelaisTestResource;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Map;
 import java.util.UUID;
-
-import static io.restassured.RestAssured.given;
-import static org.hamcrest.Matchers.equalTo;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.crypto.CryptoConfig;
+import org.relais.blocks.crypto.MasterKeys;
+import org.relais.blocks.crypto.ReencryptionJob;
+import org.relais.testkit.RelaisTestResource;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "blocks"))
@@ -32,17 +31,23 @@ class FieldCipherIT {
 
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     CryptoConfig config;
 
     private UUID write(String plaintext) {
         UUID id = UUID.randomUUID();
-        given().contentType(ContentType.TEXT).body(plaintext).post("/plumbing/secrets/" + id).then().statusCode(200);
+        given().contentType(ContentType.TEXT)
+                .body(plaintext)
+                .post("/plumbing/secrets/" + id)
+                .then()
+                .statusCode(200);
         return id;
     }
 
     private String column(String sql, UUID id) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) : null;
@@ -57,11 +62,14 @@ class FieldCipherIT {
         assertFalse(stored.contains("Khadija"));
         given().get("/plumbing/secrets/" + id).then().statusCode(200).body("plaintext", equalTo(SECRET));
         // the same ciphertext presented as another field of the row does not decrypt
-        given().queryParam("field", "other").get("/plumbing/secrets/" + id).then().statusCode(404);
+        given().queryParam("field", "other")
+                .get("/plumbing/secrets/" + id)
+                .then()
+                .statusCode(404);
         // copied into another row it does not decrypt either, even under that row's own key
         UUID other = write("something else");
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("update test_notes set secret = ? where id = ?")) {
+                PreparedStatement ps = c.prepareStatement("update test_notes set secret = ? where id = ?")) {
             ps.setString(1, stored);
             ps.setObject(2, other);
             ps.executeUpdate();
@@ -73,27 +81,38 @@ class FieldCipherIT {
     void rowsStayReadableAcrossAMasterKeyRotationAndTheRewrapJob() throws Exception {
         UUID before = write("written under k1");
         String dataKey = column("select data_key_id::text from test_notes where id = ?", before);
-        assertEquals("k1", column("select master_key_id from relais_data_keys where id = ?::uuid", UUID.fromString(dataKey)));
+        assertEquals(
+                "k1",
+                column("select master_key_id from relais_data_keys where id = ?::uuid", UUID.fromString(dataKey)));
 
         // rotation: k2 becomes active while k1 stays configured; the job rewraps the old data keys
         MasterKeys rotated = new MasterKeys(config.masterKeys(), "k2");
         ReencryptionJob job = new ReencryptionJob(dataSource, rotated, config);
         assertTrue(job.rewrapAll() >= 1);
-        assertEquals("k2", column("select master_key_id from relais_data_keys where id = ?::uuid", UUID.fromString(dataKey)));
-        assertEquals(0, BlocksTestSupport.count(dataSource,
-                "select count(*) from relais_data_keys where master_key_id <> 'k2' and wrapped_key is not null"));
+        assertEquals(
+                "k2",
+                column("select master_key_id from relais_data_keys where id = ?::uuid", UUID.fromString(dataKey)));
+        assertEquals(
+                0,
+                BlocksTestSupport.count(
+                        dataSource,
+                        "select count(*) from relais_data_keys where master_key_id <> 'k2' and wrapped_key is not null"));
 
         // k1 can now be retired: everything unwraps with k2 alone
         MasterKeys onlyK2 = new MasterKeys(Map.of("k2", config.masterKeys().get("k2")), "k2");
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "select id::text, master_key_id, wrapped_key from relais_data_keys where wrapped_key is not null");
-             ResultSet rs = ps.executeQuery()) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "select id::text, master_key_id, wrapped_key from relais_data_keys where wrapped_key is not null");
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 assertEquals(32, onlyK2.unwrap(rs.getString(2), rs.getString(1), rs.getBytes(3)).length);
             }
         }
         // and the running service (configured with both keys) still reads the row
-        given().get("/plumbing/secrets/" + before).then().statusCode(200).body("plaintext", equalTo("written under k1"));
+        given().get("/plumbing/secrets/" + before)
+                .then()
+                .statusCode(200)
+                .body("plaintext", equalTo("written under k1"));
     }
 
     @Test
@@ -102,6 +121,8 @@ class FieldCipherIT {
         given().post("/plumbing/secrets/" + id + "/destroy").then().statusCode(204);
         given().get("/plumbing/secrets/" + id).then().statusCode(404);
         String dataKey = column("select data_key_id::text from test_notes where id = ?", id);
-        assertEquals(null, column("select wrapped_key::text from relais_data_keys where id = ?::uuid", UUID.fromString(dataKey)));
+        assertEquals(
+                null,
+                column("select wrapped_key::text from relais_data_keys where id = ?::uuid", UUID.fromString(dataKey)));
     }
 }

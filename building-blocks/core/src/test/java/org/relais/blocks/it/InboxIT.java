@@ -1,13 +1,13 @@
 package org.relais.blocks.it;
 
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.RelaisTestResource;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -15,9 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.RelaisTestResource;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "blocks"))
@@ -27,7 +26,8 @@ class InboxIT {
     AgroalDataSource dataSource;
 
     private long effects(UUID eventId) {
-        return BlocksTestSupport.count(dataSource, "select count(*) from test_effects where event_id = '" + eventId + "'");
+        return BlocksTestSupport.count(
+                dataSource, "select count(*) from test_effects where event_id = '" + eventId + "'");
     }
 
     @Test
@@ -42,7 +42,10 @@ class InboxIT {
                 results.add(pool.submit(() -> {
                     start.await();
                     return given().post("/plumbing/inbox/concurrent-consumer/" + eventId)
-                            .then().statusCode(200).extract().<Boolean>path("applied");
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .<Boolean>path("applied");
                 }));
             }
             start.countDown();
@@ -60,20 +63,33 @@ class InboxIT {
     @Test
     void anEventRedeliveredLaterTakesEffectOnceAndOtherConsumersStillSeeIt() {
         UUID eventId = UUID.randomUUID();
-        given().post("/plumbing/inbox/later-consumer/" + eventId).then().statusCode(200).body("applied", org.hamcrest.Matchers.is(true));
+        given().post("/plumbing/inbox/later-consumer/" + eventId)
+                .then()
+                .statusCode(200)
+                .body("applied", org.hamcrest.Matchers.is(true));
         // as after a restart: the consumer's offset was not committed, the event comes again
-        given().post("/plumbing/inbox/later-consumer/" + eventId).then().statusCode(200).body("applied", org.hamcrest.Matchers.is(false));
-        given().post("/plumbing/inbox/another-consumer/" + eventId).then().statusCode(200).body("applied", org.hamcrest.Matchers.is(true));
+        given().post("/plumbing/inbox/later-consumer/" + eventId)
+                .then()
+                .statusCode(200)
+                .body("applied", org.hamcrest.Matchers.is(false));
+        given().post("/plumbing/inbox/another-consumer/" + eventId)
+                .then()
+                .statusCode(200)
+                .body("applied", org.hamcrest.Matchers.is(true));
         assertEquals(2, effects(eventId));
     }
 
     @Test
     void aFailureBetweenEffectAndCommitLeavesNeitherAndTheRedeliveryAppliesOnce() {
         UUID eventId = UUID.randomUUID();
-        given().post("/plumbing/inbox/failing-consumer/" + eventId + "?fail=true").then().statusCode(500);
+        given().post("/plumbing/inbox/failing-consumer/" + eventId + "?fail=true")
+                .then()
+                .statusCode(500);
         assertEquals(0, effects(eventId));
-        assertEquals(0, BlocksTestSupport.count(dataSource,
-                "select count(*) from relais_inbox where event_id = '" + eventId + "'"));
+        assertEquals(
+                0,
+                BlocksTestSupport.count(
+                        dataSource, "select count(*) from relais_inbox where event_id = '" + eventId + "'"));
         given().post("/plumbing/inbox/failing-consumer/" + eventId).then().statusCode(200);
         given().post("/plumbing/inbox/failing-consumer/" + eventId).then().statusCode(200);
         assertEquals(1, effects(eventId));

@@ -1,29 +1,20 @@
 package org.relais.blocks.it;
 
-import org.relais.blocks.events.CloudEvent;
-import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.vertx.VertxContextSupport;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.events.Topics;
-import org.relais.blocks.kafka.RelaisKafka;
-import org.relais.blocks.outbox.OutboxConfig;
-import org.relais.blocks.outbox.OutboxRelay;
-import org.relais.blocks.outbox.RelayTestAccess;
-import org.relais.testkit.EmbeddedInfra;
-import org.relais.testkit.RelaisTestResource;
-import org.relais.testkit.TopicReader;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,11 +28,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.events.CloudEvent;
+import org.relais.blocks.events.Topics;
+import org.relais.blocks.kafka.RelaisKafka;
+import org.relais.blocks.outbox.OutboxConfig;
+import org.relais.blocks.outbox.OutboxRelay;
+import org.relais.blocks.outbox.RelayTestAccess;
+import org.relais.testkit.EmbeddedInfra;
+import org.relais.testkit.RelaisTestResource;
+import org.relais.testkit.TopicReader;
 
 @QuarkusTest
 @QuarkusTestResource(value = RelaisTestResource.class, initArgs = @ResourceArg(name = "database", value = "blocks"))
@@ -49,18 +48,25 @@ class OutboxRelayIT {
 
     @Inject
     OutboxRelay relay;
+
     @Inject
     AgroalDataSource dataSource;
+
     @Inject
     RelaisKafka kafka;
+
     @Inject
     OutboxConfig config;
+
     @Inject
     ObjectMapper mapper;
+
     @Inject
     org.relais.blocks.outbox.Outbox outbox;
+
     @Inject
     io.micrometer.core.instrument.MeterRegistry metrics;
+
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
 
@@ -69,7 +75,7 @@ class OutboxRelayIT {
     @AfterEach
     void cleanUp() throws Exception {
         EmbeddedInfra.kafkaProxy().restore();
-        RelayTestAccess.setAfterSendHook(relay, () -> { });
+        RelayTestAccess.setAfterSendHook(relay, () -> {});
         relay.start();
         if (second != null) {
             second.stop();
@@ -78,12 +84,18 @@ class OutboxRelayIT {
 
     private static String write(String aggregate, int position, boolean fail) {
         return given().post("/test/notes/" + aggregate + "/" + position + (fail ? "?fail=true" : ""))
-                .then().statusCode(fail ? 500 : 200).extract().path("eventId");
+                .then()
+                .statusCode(fail ? 500 : 200)
+                .extract()
+                .path("eventId");
     }
 
     private List<ConsumerRecord<String, String>> recordsOf(String aggregatePrefix, int expectedDistinct) {
-        return TopicReader.read(Topics.REFERRALS, r -> r.key() != null && r.key().startsWith(aggregatePrefix),
-                rs -> distinctIds(rs).size() >= expectedDistinct, Duration.ofSeconds(60));
+        return TopicReader.read(
+                Topics.REFERRALS,
+                r -> r.key() != null && r.key().startsWith(aggregatePrefix),
+                rs -> distinctIds(rs).size() >= expectedDistinct,
+                Duration.ofSeconds(60));
     }
 
     private Set<String> distinctIds(List<ConsumerRecord<String, String>> records) {
@@ -112,10 +124,11 @@ class OutboxRelayIT {
     void aRowTheBrokerRefusesForGoodIsSetAsideAndTheRowsBehindItGoOut() throws Exception {
         String agg = "poison-" + UUID.randomUUID();
         UUID poisonId = UUID.randomUUID();
-        String huge = "{\"specversion\":\"1.0\",\"id\":\"" + poisonId + "\",\"type\":\"relais.test.note\",\"data\":{\"pad\":\""
-                + "x".repeat(1_600_000) + "\"}}";
-        try (var c = dataSource.getConnection(); var ps = c.prepareStatement("insert into relais_outbox (event_id, topic, aggregate_id, "
-                + "event_type, payload) values (?, ?, ?, 'relais.test.note', cast(? as jsonb))")) {
+        String huge = "{\"specversion\":\"1.0\",\"id\":\"" + poisonId
+                + "\",\"type\":\"relais.test.note\",\"data\":{\"pad\":\"" + "x".repeat(1_600_000) + "\"}}";
+        try (var c = dataSource.getConnection();
+                var ps = c.prepareStatement("insert into relais_outbox (event_id, topic, aggregate_id, "
+                        + "event_type, payload) values (?, ?, ?, 'relais.test.note', cast(? as jsonb))")) {
             ps.setObject(1, poisonId);
             ps.setString(2, Topics.REFERRALS);
             ps.setString(3, agg);
@@ -125,17 +138,31 @@ class OutboxRelayIT {
         String behind = write(agg, 1, false);
         List<ConsumerRecord<String, String>> records = recordsOf(agg, 1);
         assertEquals(List.of(behind), records.stream().map(this::eventId).toList());
-        await().atMost(Duration.ofSeconds(10)).until(() -> BlocksTestSupport.count(dataSource,
-                "select count(*) from relais_outbox_parked where event_id = '" + poisonId
-                        + "' and error like '%RecordTooLargeException'") == 1);
-        assertEquals(0, BlocksTestSupport.count(dataSource, "select count(*) from relais_outbox where event_id = '" + poisonId + "'"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> BlocksTestSupport.count(
+                                dataSource,
+                                "select count(*) from relais_outbox_parked where event_id = '" + poisonId
+                                        + "' and error like '%RecordTooLargeException'")
+                        == 1);
+        assertEquals(
+                0,
+                BlocksTestSupport.count(
+                        dataSource, "select count(*) from relais_outbox where event_id = '" + poisonId + "'"));
         assertTrue(metrics.counter("relais.outbox.parked").count() >= 1);
 
-        CloudEvent tooBig = CloudEvent.of("/test", "relais.test.note", agg, "agency",
+        CloudEvent tooBig = CloudEvent.of(
+                "/test",
+                "relais.test.note",
+                agg,
+                "agency",
                 mapper.createObjectNode().put("pad", "y".repeat(config.maxEventBytes())));
-        Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, () -> VertxContextSupport.subscribeAndAwait(
-                () -> Panache.withTransaction(() -> outbox.append(Topics.REFERRALS, tooBig, "tester", List.of()))));
-        assertTrue(refused instanceof org.relais.blocks.problem.ProblemException p && p.problem().status == 413, refused.toString());
+        Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(
+                Throwable.class,
+                () -> VertxContextSupport.subscribeAndAwait(() ->
+                        Panache.withTransaction(() -> outbox.append(Topics.REFERRALS, tooBig, "tester", List.of()))));
+        assertTrue(
+                refused instanceof org.relais.blocks.problem.ProblemException p && p.problem().status == 413,
+                refused.toString());
     }
 
     @Test
@@ -150,10 +177,20 @@ class OutboxRelayIT {
         JsonNode event = readValue(records.get(0));
         assertEquals("1.0", event.get("specversion").asText());
         assertEquals(agg, records.get(0).key());
-        assertEquals("application/cloudevents+json; charset=UTF-8", new String(records.get(0).headers().lastHeader("content-type").value()));
-        assertEquals(0, BlocksTestSupport.count(dataSource, "select count(*) from test_notes where aggregate_id = '" + agg + "' and position = 2"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> BlocksTestSupport.count(dataSource,
-                "select count(*) from relais_outbox where aggregate_id = '" + agg + "' and published_at is null") == 0);
+        assertEquals(
+                "application/cloudevents+json; charset=UTF-8",
+                new String(records.get(0).headers().lastHeader("content-type").value()));
+        assertEquals(
+                0,
+                BlocksTestSupport.count(
+                        dataSource,
+                        "select count(*) from test_notes where aggregate_id = '" + agg + "' and position = 2"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> BlocksTestSupport.count(
+                                dataSource,
+                                "select count(*) from relais_outbox where aggregate_id = '" + agg
+                                        + "' and published_at is null")
+                        == 0);
     }
 
     @Test
@@ -164,9 +201,17 @@ class OutboxRelayIT {
         for (int i = 0; i < 5; i++) {
             written.add(write(agg, i, false)); // writes are accepted while Kafka is away
         }
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> BlocksTestSupport.count(dataSource,
-                "select count(*) from relais_outbox where aggregate_id = '" + agg + "' and published_at is null") == 5);
-        given().port(org.relais.testkit.Management.port()).get("/q/metrics").then().statusCode(200)
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> BlocksTestSupport.count(
+                                dataSource,
+                                "select count(*) from relais_outbox where aggregate_id = '" + agg
+                                        + "' and published_at is null")
+                        == 5);
+        given().port(org.relais.testkit.Management.port())
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("relais_outbox_pending"));
         try {
             EmbeddedInfra.kafkaProxy().restore();
@@ -234,14 +279,20 @@ class OutboxRelayIT {
             }
         });
         String eventId = write(agg, 1, false);
-        List<ConsumerRecord<String, String>> records = TopicReader.read(Topics.REFERRALS, r -> agg.equals(r.key()),
-                rs -> rs.size() >= 2, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, String>> records = TopicReader.read(
+                Topics.REFERRALS, r -> agg.equals(r.key()), rs -> rs.size() >= 2, Duration.ofSeconds(30));
         assertTrue(crashed.get());
-        assertEquals(List.of(eventId, eventId), records.stream().map(this::eventId).toList(), "sent, not marked, sent again");
+        assertEquals(
+                List.of(eventId, eventId),
+                records.stream().map(this::eventId).toList(),
+                "sent, not marked, sent again");
         for (ConsumerRecord<String, String> r : records) {
             given().post("/plumbing/inbox/crash-consumer/" + eventId(r)).then().statusCode(200);
         }
-        assertEquals(1, BlocksTestSupport.count(dataSource, "select count(*) from test_effects where event_id = '" + eventId + "'"));
+        assertEquals(
+                1,
+                BlocksTestSupport.count(
+                        dataSource, "select count(*) from test_effects where event_id = '" + eventId + "'"));
     }
 
     private JsonNode readValue(ConsumerRecord<String, String> r) {

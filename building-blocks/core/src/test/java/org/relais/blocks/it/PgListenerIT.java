@@ -1,25 +1,24 @@
 package org.relais.blocks.it;
 
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.pg.PgListener;
-import org.relais.testkit.RelaisTestResource;
-
-import java.sql.SQLException;
-import java.time.Duration;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.pg.PgListener;
+import org.relais.testkit.RelaisTestResource;
 
 /**
  * The LISTEN connection the relay and the webhook dispatcher are woken by: a NOTIFY wakes its listener, and a
@@ -32,6 +31,7 @@ class PgListenerIT {
 
     @Inject
     AgroalDataSource dataSource;
+
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String jdbcUrl;
 
@@ -44,11 +44,14 @@ class PgListenerIT {
     }
 
     private long connections() {
-        return BlocksTestSupport.count(dataSource, "select count(*) from pg_stat_activity where application_name = '" + name + "'");
+        return BlocksTestSupport.count(
+                dataSource, "select count(*) from pg_stat_activity where application_name = '" + name + "'");
     }
 
     private void dropConnection() {
-        BlocksTestSupport.execute(dataSource, "select pg_terminate_backend(pid) from pg_stat_activity where application_name = '" + name + "'");
+        BlocksTestSupport.execute(
+                dataSource,
+                "select pg_terminate_backend(pid) from pg_stat_activity where application_name = '" + name + "'");
     }
 
     @Test
@@ -83,7 +86,9 @@ class PgListenerIT {
             listener.listen(channel);
             assertEquals(0, listener.await(Duration.ofMillis(50)), "nothing was signalled");
             notifyChannel();
-            assertTrue(await().atMost(Duration.ofSeconds(10)).until(() -> listener.await(Duration.ofMillis(100)), n -> n > 0) > 0);
+            assertTrue(await().atMost(Duration.ofSeconds(10))
+                            .until(() -> listener.await(Duration.ofMillis(100)), n -> n > 0)
+                    > 0);
 
             dropConnection();
             // the caller learns the connection is gone (and with it, for the relay, its advisory lock)

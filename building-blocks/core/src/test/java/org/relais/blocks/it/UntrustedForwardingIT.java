@@ -1,20 +1,19 @@
 package org.relais.blocks.it;
 
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import org.junit.jupiter.api.Test;
-import org.relais.testkit.RelaisTestResource;
-
-import java.util.Map;
-
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.relais.testkit.RelaisTestResource;
 
 /** With the gateway elsewhere (RELAIS_TRUSTED_PROXIES), the same headers from this host are a client's claim, ignored. */
 @QuarkusTest
@@ -31,10 +30,14 @@ class UntrustedForwardingIT {
 
     @Test
     void forwardingHeadersFromAnAddressNotTrustedAreIgnored() {
-        given().header("X-Forwarded-Proto", "https").header("X-Forwarded-Host", "evil.example")
-                .header("X-Forwarded-For", "198.51.100.7").header("Forwarded", "for=198.51.100.7;proto=https;host=evil.example")
-                .when().get("/edges/origin")
-                .then().statusCode(200)
+        given().header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "evil.example")
+                .header("X-Forwarded-For", "198.51.100.7")
+                .header("Forwarded", "for=198.51.100.7;proto=https;host=evil.example")
+                .when()
+                .get("/edges/origin")
+                .then()
+                .statusCode(200)
                 .body("baseUri", startsWith("http://"))
                 .body("baseUri", not(containsString("evil.example")))
                 .body("scheme", equalTo("http"))

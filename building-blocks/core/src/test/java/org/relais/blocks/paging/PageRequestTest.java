@@ -1,16 +1,15 @@
 package org.relais.blocks.paging;
 
-import org.junit.jupiter.api.Test;
-import org.relais.blocks.problem.ProblemException;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.relais.blocks.problem.ProblemException;
 
 class PageRequestTest {
 
@@ -35,18 +34,28 @@ class PageRequestTest {
         assertEquals(50, PageRequest.of(null, null, null).limit());
         assertEquals(200, PageRequest.of("200", null, null).limit());
         for (String bad : List.of("0", "201", "-1", "ten")) {
-            assertEquals(400, assertThrows(ProblemException.class, () -> PageRequest.of(bad, null, null)).problem().status);
+            assertEquals(
+                    400,
+                    assertThrows(ProblemException.class, () -> PageRequest.of(bad, null, null))
+                            .problem()
+                            .status);
         }
-        assertEquals(400, assertThrows(ProblemException.class, () -> PageRequest.of(null, null, "yesterday")).problem().status);
+        assertEquals(
+                400,
+                assertThrows(ProblemException.class, () -> PageRequest.of(null, null, "yesterday"))
+                        .problem()
+                        .status);
     }
 
     @Test
     void aPageHasANextCursorOnlyWhenMoreRowsExist() {
         List<Integer> rows = IntStream.range(0, 4).boxed().toList();
-        Page<String> full = Page.of(rows, 3, i -> new Cursor(Instant.EPOCH.plusSeconds(i), new UUID(0, i)), String::valueOf);
+        Page<String> full =
+                Page.of(rows, 3, i -> new Cursor(Instant.EPOCH.plusSeconds(i), new UUID(0, i)), String::valueOf);
         assertEquals(List.of("0", "1", "2"), full.items());
         assertEquals(new Cursor(Instant.EPOCH.plusSeconds(2), new UUID(0, 2)), Cursor.decode(full.nextCursor()));
-        Page<String> last = Page.of(rows.subList(0, 3), 3, i -> new Cursor(Instant.EPOCH, new UUID(0, i)), String::valueOf);
+        Page<String> last =
+                Page.of(rows.subList(0, 3), 3, i -> new Cursor(Instant.EPOCH, new UUID(0, i)), String::valueOf);
         assertNull(last.nextCursor());
     }
 }

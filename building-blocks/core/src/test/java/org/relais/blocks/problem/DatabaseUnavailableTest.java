@@ -1,17 +1,16 @@
 package org.relais.blocks.problem;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
-import org.hibernate.exception.JDBCConnectionException;
-import org.hibernate.exception.LockTimeoutException;
-import org.junit.jupiter.api.Test;
-
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.util.concurrent.CompletionException;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.hibernate.exception.JDBCConnectionException;
+import org.hibernate.exception.LockTimeoutException;
+import org.junit.jupiter.api.Test;
 
 class DatabaseUnavailableTest {
 
@@ -27,12 +26,15 @@ class DatabaseUnavailableTest {
     @Test
     void connectionLevelFailuresAreUnavailableWhereverTheyAreInTheChain() {
         assertTrue(DatabaseUnavailable.is(new ConnectException("Connection refused")));
-        assertTrue(DatabaseUnavailable.is(new CompletionException(new IllegalStateException(new ConnectException("refused")))));
+        assertTrue(DatabaseUnavailable.is(
+                new CompletionException(new IllegalStateException(new ConnectException("refused")))));
         // the pool's acquisition timeout
-        assertTrue(DatabaseUnavailable.is(new CompletionException(new VertxException("Timeout waiting for connection", true))));
+        assertTrue(DatabaseUnavailable.is(
+                new CompletionException(new VertxException("Timeout waiting for connection", true))));
         assertTrue(DatabaseUnavailable.is(new io.vertx.core.impl.NoStackTraceTimeoutException("Timeout")));
         assertTrue(DatabaseUnavailable.is(io.vertx.sqlclient.ClosedConnectionException.INSTANCE));
-        for (String state : new String[] {"08000", "08001", "08006", "57P01", "57P02", "57P03", "53300", "55P03", "57014"}) {
+        for (String state :
+                new String[] {"08000", "08001", "08006", "57P01", "57P02", "57P03", "53300", "55P03", "57014"}) {
             assertTrue(DatabaseUnavailable.is(pg(state)), state);
             assertTrue(DatabaseUnavailable.is(hibernate(state)), state);
         }

@@ -1,6 +1,8 @@
 package org.relais.blocks.security;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.HashMap;
@@ -8,16 +10,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** The permission table of API guide section 2, written out here independently of {@link Permission}. */
 class PermissionTableTest {
 
-    private static final List<String> ROLES = List.of("referrer", "caseworker", "supervisor", "agency-admin", "auditor",
-            "platform-auditor", "platform-admin", "internal");
+    private static final List<String> ROLES = List.of(
+            "referrer",
+            "caseworker",
+            "supervisor",
+            "agency-admin",
+            "auditor",
+            "platform-auditor",
+            "platform-admin",
+            "internal");
 
     // one row per permission, an x per role column in the order of ROLES, copied from the contract
     private static final String TABLE = """
@@ -54,7 +60,10 @@ class PermissionTableTest {
     @Test
     void everyPermissionGrantsExactlyTheContractRoles() {
         Map<String, Set<String>> expected = expected();
-        assertEquals(expected.keySet(), new TreeSet<>(Arrays.stream(Permission.values()).map(Permission::code).toList()));
+        assertEquals(
+                expected.keySet(),
+                new TreeSet<>(
+                        Arrays.stream(Permission.values()).map(Permission::code).toList()));
         for (Permission p : Permission.values()) {
             assertEquals(expected.get(p.code()), new TreeSet<>(p.roles()), p.code());
         }

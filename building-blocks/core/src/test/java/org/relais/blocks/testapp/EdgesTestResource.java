@@ -14,12 +14,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
-import org.relais.blocks.paging.PageRequest;
-
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
+import org.relais.blocks.paging.PageRequest;
 
 /** Endpoints for the protocol edges: the database failing in its usual ways, query instants, forwarding headers, body limits. */
 @Path("/edges")
@@ -35,7 +34,8 @@ public class EdgesTestResource {
         Instant since = page.updatedSince() == null ? Instant.EPOCH : page.updatedSince();
         return Panache.getSession()
                 .chain(s -> s.createNativeQuery("select count(*) from test_effects where ?1 < now()", Long.class)
-                        .setParameter(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC)).getSingleResult())
+                        .setParameter(1, OffsetDateTime.ofInstant(since, ZoneOffset.UTC))
+                        .getSingleResult())
                 .map(n -> Map.of("count", n));
     }
 
@@ -44,7 +44,8 @@ public class EdgesTestResource {
     @Path("/db/ping")
     @WithSession
     public Uni<Map<String, Object>> ping() {
-        return Panache.getSession().chain(s -> s.createNativeQuery("select 1", Integer.class).getSingleResult())
+        return Panache.getSession()
+                .chain(s -> s.createNativeQuery("select 1", Integer.class).getSingleResult())
                 .map(n -> Map.of("ok", n));
     }
 
@@ -54,8 +55,10 @@ public class EdgesTestResource {
     @WithTransaction
     public Uni<Map<String, Object>> locked() {
         return Panache.getSession()
-                .chain(s -> s.createNativeQuery("set local lock_timeout = '300ms'").executeUpdate()
-                        .chain(() -> s.createNativeQuery("select count(*) from test_effects", Long.class).getSingleResult()))
+                .chain(s -> s.createNativeQuery("set local lock_timeout = '300ms'")
+                        .executeUpdate()
+                        .chain(() -> s.createNativeQuery("select count(*) from test_effects", Long.class)
+                                .getSingleResult()))
                 .map(n -> Map.of("count", n));
     }
 
@@ -65,8 +68,10 @@ public class EdgesTestResource {
     @WithTransaction
     public Uni<Map<String, Object>> slow() {
         return Panache.getSession()
-                .chain(s -> s.createNativeQuery("set local statement_timeout = '200ms'").executeUpdate()
-                        .chain(() -> s.createNativeQuery("select cast(pg_sleep(3) as text)", String.class).getSingleResult()))
+                .chain(s -> s.createNativeQuery("set local statement_timeout = '200ms'")
+                        .executeUpdate()
+                        .chain(() -> s.createNativeQuery("select cast(pg_sleep(3) as text)", String.class)
+                                .getSingleResult()))
                 .map(n -> Map.of("slept", true));
     }
 
@@ -74,8 +79,13 @@ public class EdgesTestResource {
     @GET
     @Path("/origin")
     public Map<String, Object> origin(@Context UriInfo uri, @Context HttpServerRequest request) {
-        return Map.of("baseUri", uri.getBaseUri().toString(), "scheme", request.scheme(),
-                "remote", request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress());
+        return Map.of(
+                "baseUri",
+                uri.getBaseUri().toString(),
+                "scheme",
+                request.scheme(),
+                "remote",
+                request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress());
     }
 
     /** Accepts a JSON body and says how long it was. */

@@ -18,6 +18,8 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Map;
 import org.relais.blocks.events.CloudEvent;
 import org.relais.blocks.events.Topics;
 import org.relais.blocks.events.Uuids;
@@ -28,25 +30,25 @@ import org.relais.blocks.security.CallerContext;
 import org.relais.blocks.security.Callers;
 import org.relais.blocks.security.Permission;
 
-import java.util.List;
-import java.util.Map;
-
 /** A tiny application over the building blocks, as a service would use them. */
 @Path("/test")
 @Produces(MediaType.APPLICATION_JSON)
 public class TestResource {
 
-    public enum Colour { RED, GREEN }
-
-    public record Contact(@NotNull Colour method, @NotBlank String value) {
+    public enum Colour {
+        RED,
+        GREEN
     }
 
-    public record Subject(@NotBlank @Size(max = 20) String fullName, @Min(1900) @Max(2100) Integer birthYear,
-                          @Valid Contact safeContact) {
-    }
+    public record Contact(@NotNull Colour method, @NotBlank String value) {}
 
-    public record CreateThing(@NotNull @Valid Subject subject, @NotNull Colour colour, List<@NotBlank String> tags) {
-    }
+    public record Subject(
+            @NotBlank @Size(max = 20) String fullName,
+            @Min(1900) @Max(2100) Integer birthYear,
+            @Valid Contact safeContact) {}
+
+    public record CreateThing(
+            @NotNull @Valid Subject subject, @NotNull Colour colour, List<@NotBlank String> tags) {}
 
     private final Outbox outbox;
     private final Callers callers;
@@ -67,8 +69,10 @@ public class TestResource {
     @GET
     @Path("/things")
     @PermissionsAllowed(Permission.REFERRAL_READ_CODE)
-    public Map<String, Object> list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor,
-                                    @QueryParam("updatedSince") String updatedSince) {
+    public Map<String, Object> list(
+            @QueryParam("limit") String limit,
+            @QueryParam("cursor") String cursor,
+            @QueryParam("updatedSince") String updatedSince) {
         PageRequest page = PageRequest.of(limit, cursor, updatedSince);
         CallerContext caller = callers.current();
         Map<String, Object> out = new java.util.HashMap<>();
@@ -89,8 +93,10 @@ public class TestResource {
     @POST
     @Path("/notes/{aggregate}/{position}")
     @WithTransaction
-    public Uni<Map<String, Object>> note(@PathParam("aggregate") String aggregate, @PathParam("position") int position,
-                                         @QueryParam("fail") boolean fail) {
+    public Uni<Map<String, Object>> note(
+            @PathParam("aggregate") String aggregate,
+            @PathParam("position") int position,
+            @QueryParam("fail") boolean fail) {
         return NoteWriter.write(outbox, aggregate, position, fail).map(e -> Map.of("eventId", e.id()));
     }
 
@@ -100,7 +106,11 @@ public class TestResource {
             note.id = Uuids.v7();
             note.aggregateId = aggregate;
             note.position = position;
-            CloudEvent event = CloudEvent.of("/blocks-test", "relais.referral.sent", aggregate, "agency-a",
+            CloudEvent event = CloudEvent.of(
+                    "/blocks-test",
+                    "relais.referral.sent",
+                    aggregate,
+                    "agency-a",
                     JsonNodeFactory.instance.objectNode().put("position", position));
             return note.persist()
                     .chain(() -> outbox.append(Topics.REFERRALS, event, "tester", List.of()))
