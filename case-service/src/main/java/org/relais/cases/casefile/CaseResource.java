@@ -293,6 +293,7 @@ public class CaseResource {
     public Uni<Response> completeAction(
             @PathParam("id") String id,
             @PathParam("actionId") String actionId,
+            @HeaderParam("If-Match") String ifMatch,
             @HeaderParam("Idempotency-Key") String key) {
         CallerContext caller = callers.current();
         UUID caseId = uuid(id);
@@ -303,7 +304,9 @@ public class CaseResource {
                 "POST",
                 "/api/v1/cases/" + caseId + "/actions/" + action + "/complete",
                 "",
-                fresh -> work.completeAction(caseId, action, caller).map(v -> caseOutcome(v)),
+                fresh -> checked(caseId, caller, ifMatch)
+                        .chain(() -> work.completeAction(caseId, action, caller))
+                        .map(v -> caseOutcome(v)),
                 replay -> replayCase(caseId, caller, replay));
     }
 

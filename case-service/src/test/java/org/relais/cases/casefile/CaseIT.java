@@ -529,6 +529,22 @@ class CaseIT {
                 .body("overdue", equalTo(true))
                 .extract()
                 .path("id");
+        // an action honours If-Match like every other: a stale version changes nothing
+        given().auth()
+                .oauth2(caseworker)
+                .header("If-Match", "\"999\"")
+                .when()
+                .post("/api/v1/cases/" + id + "/actions/" + actionId + "/complete")
+                .then()
+                .statusCode(412)
+                .contentType("application/problem+json");
+        given().auth()
+                .oauth2(caseworker)
+                .when()
+                .get("/api/v1/cases/" + id)
+                .then()
+                .statusCode(200)
+                .body("actions[0].completedAt", nullValue());
         given().auth()
                 .oauth2(caseworker)
                 .when()
