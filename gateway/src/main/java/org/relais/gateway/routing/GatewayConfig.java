@@ -30,14 +30,6 @@ public interface GatewayConfig {
     @WithDefault("64")
     int poolSize();
 
-    /**
-     * How long a pooled connection to a service may sit idle before the gateway closes it. Shorter than the idle
-     * timeout of whatever stands behind (a server or proxy closing an idle connection just as the gateway sends on it
-     * breaks that request off), which is 30 s or more for common servers.
-     */
-    @WithDefault("15s")
-    Duration keepAliveTimeout();
-
     /** Live streams: a pool of their own and the room each user, agency and the gateway has for them. */
     Streams streams();
 

@@ -104,8 +104,6 @@ public class GatewayProxy {
                     vertx.createHttpClient(
                             new HttpClientOptions()
                                     .setKeepAlive(true)
-                                    .setKeepAliveTimeout((int) Math.max(
-                                            1, config.keepAliveTimeout().toSeconds()))
                                     .setConnectTimeout(
                                             (int) config.connectTimeout().toMillis())
                                     .setDecompressionSupported(false),
@@ -117,8 +115,6 @@ public class GatewayProxy {
         streamClient = vertx.createHttpClient(
                 new HttpClientOptions()
                         .setKeepAlive(true)
-                        .setKeepAliveTimeout(
-                                (int) Math.max(1, config.keepAliveTimeout().toSeconds()))
                         .setConnectTimeout((int) config.connectTimeout().toMillis())
                         .setDecompressionSupported(false),
                 new PoolOptions().setHttp1MaxSize(streams.maxTotal()));
