@@ -3,12 +3,15 @@
 # process (KRaft), a GreenMail mail sink, Keycloak with the demo realm, and the four services.
 # Stays in the foreground; Ctrl-C or SIGTERM stops everything it started.
 #
-#   deploy/local/run.sh [--no-build] [--reset] [--infra-only]
+#   deploy/local/run.sh [--no-build] [--reset] [--infra-only] [--fast-storage]
 #
 #   --no-build   use the packaged modules as they are (fails if one is missing)
 #   --reset      wipe the state directory (databases, Kafka log, Keycloak data, logs) first
 #   --infra-only start PostgreSQL, Kafka, the mail sink and Keycloak only, and print how to run a
 #                service in quarkus:dev (live reload) against them; the environment is in $STATE/dev.env
+#   --fast-storage PostgreSQL without waiting for the disk (fsync, synchronous_commit, full_page_writes off):
+#                quicker, but a crash of the machine can lose or corrupt the data. Never for real data.
+#                Without it PostgreSQL runs with its durable defaults, as production does.
 #
 # Ports and paths come from the environment (API guide section 9): RELAIS_GATEWAY_PORT, RELAIS_REFERRAL_PORT,
 # RELAIS_CASE_PORT, RELAIS_NOTIFICATION_PORT, their management ports (/q/health, /q/metrics)
@@ -25,12 +28,14 @@ source "$HERE/lib.sh"
 BUILD=1
 RESET=0
 INFRA_ONLY=0
+PG_FAST=0
 for arg in "$@"; do
   case "$arg" in
     --no-build) BUILD=0 ;;
     --reset) RESET=1 ;;
     --infra-only) INFRA_ONLY=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fast-storage) PG_FAST=1 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -107,7 +112,7 @@ prepare_keycloak
 # --- infrastructure --------------------------------------------------------------------
 LAUNCHER_CP="$ROOT/deploy/local/target/lib/*"
 
-write_cmd postgres "exec java -Xmx256m -cp '$ROOT/deploy/local/target/classes:$LAUNCHER_CP' org.relais.launcher.LocalPostgres $PG_PORT '$STATE/postgres/data' referral cases notification gateway"
+write_cmd postgres "export RELAIS_PG_FAST=$PG_FAST; exec java -Xmx256m -cp '$ROOT/deploy/local/target/classes:$LAUNCHER_CP' org.relais.launcher.LocalPostgres $PG_PORT '$STATE/postgres/data' referral cases notification gateway"
 
 mkdir -p "$STATE/kafka"
 cat > "$STATE/kafka/server.properties" <<EOF

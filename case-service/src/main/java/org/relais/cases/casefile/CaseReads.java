@@ -59,14 +59,18 @@ public class CaseReads {
         });
     }
 
-    /** In a transaction of its own: the case the caller's agency owns, as it is now. */
+    /**
+     * The case the caller's agency owns, as it is now: a read that changes nothing, so no transaction, and its audit
+     * entry committed with those of the reads of the same moment ({@link AuditLog#commitReads}) before it is answered.
+     */
     public Uni<CaseView> read(UUID id, CallerContext caller) {
-        return Panache.withTransaction(() -> owned(id, caller, false).chain(c -> view(c, caller)));
+        return Panache.withSession(() -> owned(id, caller, false)
+                .chain(c -> views(List.of(c), caller, audit::commitReads).map(views -> views.get(0))));
     }
 
-    /** Inside a transaction: the view, decrypting (and auditing) survivor data for the owning agency. */
+    /** Inside a change's transaction: the view, decrypting survivor data for the owning agency, audited in it. */
     public Uni<CaseView> view(CaseFile c, CallerContext caller) {
-        return views(List.of(c), caller).map(views -> views.get(0));
+        return views(List.of(c), caller, audit::recordReads).map(views -> views.get(0));
     }
 
     public Uni<Page<CaseView>> list(CaseStatus status, String assignee, PageRequest page, CallerContext caller) {
@@ -86,10 +90,10 @@ public class CaseReads {
             default -> q.where("assignee = :who", "who", who);
         }
         q.page(page);
-        return Panache.withTransaction(() -> CaseFile.<CaseFile>find(q.query(), q.params())
+        return Panache.withSession(() -> CaseFile.<CaseFile>find(q.query(), q.params())
                 .range(0, q.lastRow())
                 .list()
-                .chain(rows -> views(Page.shown(rows, page.limit()), caller)
+                .chain(rows -> views(Page.shown(rows, page.limit()), caller, audit::commitReads)
                         .map(views -> Page.withViews(rows, page.limit(), c -> new Cursor(c.updatedAt, c.id), views))));
     }
 
@@ -116,10 +120,10 @@ public class CaseReads {
     }
 
     /**
-     * Inside a transaction: the views of {@code shown}, in order. Their data keys are read in one query, their actions
-     * in another, and the cases whose views show survivor data are recorded as read in one audit insert.
+     * The views of {@code shown}, in order. Their data keys are read in one query, their actions in another, and the
+     * cases whose views show survivor data are recorded as read together by {@code recording}.
      */
-    Uni<List<CaseView>> views(List<CaseFile> shown, CallerContext caller) {
+    Uni<List<CaseView>> views(List<CaseFile> shown, CallerContext caller, AuditLog.Reads recording) {
         Instant now = clock.now();
         List<UUID> keyIds = shown.stream()
                 .filter(c -> showsData(c, now))
@@ -138,7 +142,8 @@ public class CaseReads {
                         }
                         views.add(view);
                     }
-                    return audit.recordReads(caller.agencyId(), CaseHistory.actor(caller), reads)
+                    return recording
+                            .record(caller.agencyId(), CaseHistory.actor(caller), reads)
                             .replaceWith(views);
                 }));
     }

@@ -45,13 +45,17 @@ public class ReferralReads {
     /** A referral and its view for the reader. */
     public record Read(Referral referral, ReferralView view) {}
 
+    /**
+     * A read that changes nothing: no transaction, and its audit entry committed with those of the reads of the
+     * same moment ({@link AuditLog#commitReads}) before it is answered.
+     */
     @WithSession
     public Uni<Read> get(UUID id, CallerContext caller) {
         return Referral.<Referral>findById(id).chain(r -> {
             if (r == null || !visible(r, caller)) {
                 throw ProblemException.notFound("Referral");
             }
-            return Panache.withTransaction(() -> readWithData(r, caller));
+            return readAllWithData(List.of(r), caller, audit::commitReads).map(views -> new Read(r, views.get(0)));
         });
     }
 
@@ -75,15 +79,15 @@ public class ReferralReads {
             query.where("status = :status", "status", status);
         }
         query.page(page);
-        return Panache.withTransaction(() -> Referral.<Referral>find(query.query(), query.params())
+        return Panache.withSession(() -> Referral.<Referral>find(query.query(), query.params())
                 .range(0, query.lastRow())
                 .list()
-                .chain(rows -> readAllWithData(Page.shown(rows, page.limit()), caller)
+                .chain(rows -> readAllWithData(Page.shown(rows, page.limit()), caller, audit::commitReads)
                         .map(views -> Page.withViews(rows, page.limit(), r -> new Cursor(r.updatedAt, r.id), views))));
     }
 
     public Uni<List<ReferralView.HistoryEntry>> history(UUID id, CallerContext caller) {
-        return Panache.withTransaction(() -> Referral.<Referral>findById(id).chain(r -> {
+        return Panache.withSession(() -> Referral.<Referral>findById(id).chain(r -> {
             if (r == null || !visible(r, caller)) {
                 throw ProblemException.notFound("Referral");
             }
@@ -109,28 +113,31 @@ public class ReferralReads {
                                     note));
                         }
                         return anyNote
-                                ? audit.recordRead(
+                                ? audit.commitReads(
                                                 caller.agencyId(),
                                                 ReferralRecorder.actor(caller),
-                                                r.id.toString(),
-                                                ReferralRecorder.related(r))
+                                                List.of(new AuditLog.ReadOf(
+                                                        r.id.toString(), ReferralRecorder.related(r))))
                                         .replaceWith(out)
                                 : Uni.createFrom().item(out);
                     }));
         }));
     }
 
-    /** Inside a transaction: the view for this caller, decrypting and auditing when it shows survivor data. */
+    /**
+     * Inside a change's transaction: the view for this caller, decrypting and auditing (in that transaction) when it
+     * shows survivor data.
+     */
     Uni<Read> readWithData(Referral r, CallerContext caller) {
-        return readAllWithData(List.of(r), caller).map(views -> new Read(r, views.get(0)));
+        return readAllWithData(List.of(r), caller, audit::recordReads).map(views -> new Read(r, views.get(0)));
     }
 
     /**
-     * Inside a transaction: the views of a page of referrals, as {@link #readWithData} gives each, with the
-     * page's data keys fetched in one query and its audit entries (one per referral whose survivor data is
-     * shown) written in one insert.
+     * The views of a page of referrals, as {@link #readWithData} gives each, with the page's data keys fetched in one
+     * query and its audit entries (one per referral whose survivor data is shown) written together by {@code
+     * recording}.
      */
-    Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller) {
+    Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller, AuditLog.Reads recording) {
         Instant now = clock.now();
         List<UUID> keyIds = shown.stream()
                 .filter(r -> showsData(r, caller, now))
@@ -142,18 +149,23 @@ public class ReferralReads {
                 DataKey key = showsData(r, caller, now) ? keys.get(r.dataKeyId) : null;
                 data.add(key == null ? Survivor.NONE : survivors.open(r, key));
             }
-            return views(shown, data, caller);
+            return views(shown, data, caller, recording);
         });
     }
 
     /** Inside a transaction: the view of a referral just made, with the survivor data it was given (not read back). */
     Uni<Read> readCreated(Referral r, CallerContext caller, Survivor data) {
-        return views(List.of(r), List.of(seesSurvivorData(r, caller) ? data : Survivor.NONE), caller)
+        return views(
+                        List.of(r),
+                        List.of(seesSurvivorData(r, caller) ? data : Survivor.NONE),
+                        caller,
+                        audit::recordReads)
                 .map(views -> new Read(r, views.get(0)));
     }
 
-    /** The views, and one audit entry for each that shows survivor data, in one insert. */
-    private Uni<List<ReferralView>> views(List<Referral> shown, List<Survivor> data, CallerContext caller) {
+    /** The views, and one audit entry for each that shows survivor data, written together. */
+    private Uni<List<ReferralView>> views(
+            List<Referral> shown, List<Survivor> data, CallerContext caller, AuditLog.Reads recording) {
         List<ReferralView> views = new ArrayList<>(shown.size());
         List<AuditLog.ReadOf> reads = new ArrayList<>();
         for (int i = 0; i < shown.size(); i++) {
@@ -164,7 +176,8 @@ public class ReferralReads {
             }
             views.add(view);
         }
-        return audit.recordReads(caller.agencyId(), ReferralRecorder.actor(caller), reads)
+        return recording
+                .record(caller.agencyId(), ReferralRecorder.actor(caller), reads)
                 .replaceWith(views);
     }
 

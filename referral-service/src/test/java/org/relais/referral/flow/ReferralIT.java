@@ -579,6 +579,99 @@ class ReferralIT {
         }
     }
 
+    private int readsAudited(String id) throws Exception {
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select count(*) from relais_audit where entity_id = '" + id
+                        + "' and type = 'relais.access.survivor-data-read' and agency_id = '" + NGO + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void aReadWhoseAuditEntryCannotBeWrittenIsRefusedNotAnswered() throws Exception {
+        String id = send(police, referral(NGO, "URGENT"));
+        given().auth().oauth2(ngo).when().get("/api/v1/referrals/" + id).then().statusCode(200);
+        int before = readsAudited(id);
+        // the audit table refuses this referral's entries, as a full disk or a broken table would
+        try (Connection c = dataSource.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("create or replace function refuse_audit_of_test() returns trigger language plpgsql as $$ "
+                    + "begin raise exception 'audit refused by the test'; end $$");
+            s.execute("create trigger refuse_audit_of_test before insert on relais_audit for each row when "
+                    + "(new.entity_id = '" + id + "') execute function refuse_audit_of_test()");
+        }
+        try {
+            Response refused = given().auth().oauth2(ngo).when().get("/api/v1/referrals/" + id);
+            refused.then().statusCode(503).contentType("application/problem+json");
+            assertFalse(refused.asString().contains(CANARY), "no survivor data in the refusal");
+            Response page = given().auth()
+                    .oauth2(ngo)
+                    .queryParam("direction", "received")
+                    .queryParam("limit", 200)
+                    .when()
+                    .get("/api/v1/referrals");
+            page.then().statusCode(503).contentType("application/problem+json");
+            assertFalse(page.asString().contains(CANARY), "no page with survivor data either");
+            given().auth()
+                    .oauth2(ngo)
+                    .when()
+                    .get("/api/v1/referrals/" + id + "/history")
+                    .then()
+                    .statusCode(200); // no note yet: nothing of hers shown, nothing to record
+            assertEquals(before, readsAudited(id));
+        } finally {
+            try (Connection c = dataSource.getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("drop trigger refuse_audit_of_test on relais_audit");
+                s.execute("drop function refuse_audit_of_test()");
+            }
+        }
+        given().auth()
+                .oauth2(ngo)
+                .when()
+                .get("/api/v1/referrals/" + id)
+                .then()
+                .statusCode(200)
+                .body("subject.fullName", equalTo(CANARY));
+        assertEquals(before + 1, readsAudited(id));
+    }
+
+    @Test
+    void concurrentReadsAreEachAnsweredAndAuditedOnce() throws Exception {
+        String id = send(police, referral(NGO, "ROUTINE"));
+        int before = readsAudited(id);
+        int readers = 24;
+        CyclicBarrier start = new CyclicBarrier(readers);
+        List<CompletableFuture<Integer>> reads = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(readers);
+        for (int i = 0; i < readers; i++) {
+            reads.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        try {
+                            start.await();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        return given().auth()
+                                .oauth2(ngo)
+                                .when()
+                                .get("/api/v1/referrals/" + id)
+                                .statusCode();
+                    },
+                    pool));
+        }
+        try {
+            for (CompletableFuture<Integer> r : reads) {
+                assertEquals(200, r.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(before + readers, readsAudited(id), "one entry per read answered, none lost, none twice");
+    }
+
     @Test
     void aListedPageShowsEachReferralsDataAndAuditsEachReadOnce() throws Exception {
         Instant before = Instant.now().minusSeconds(1);

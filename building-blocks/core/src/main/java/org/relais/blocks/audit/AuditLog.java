@@ -17,19 +17,51 @@ import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The request path's side of the audit chain: it only inserts an unsealed entry, in the caller's
- * transaction; {@link AuditSealer} chains entries later in batches. Entries name ids, types and
- * actors, never survivor data.
+ * The request path's side of the audit chain: it only inserts unsealed entries, either in the caller's
+ * transaction (a change and what it shows, together) or, for reads that change nothing, through the group-commit
+ * {@link AuditWriter} ({@link #commitReads}); {@link AuditSealer} chains entries later in batches. Entries name ids,
+ * types and actors, never survivor data.
  */
 @ApplicationScoped
 public class AuditLog {
 
     private final String service;
     private final ObjectMapper mapper;
+    private final AuditWriter writer;
 
-    public AuditLog(@ConfigProperty(name = "quarkus.application.name") String service, ObjectMapper mapper) {
+    public AuditLog(
+            @ConfigProperty(name = "quarkus.application.name") String service,
+            ObjectMapper mapper,
+            AuditWriter writer) {
         this.service = service;
         this.mapper = mapper;
+        this.writer = writer;
+    }
+
+    /** How a reader's entries are written: {@link #recordReads} (in its transaction) or {@link #commitReads}. */
+    @FunctionalInterface
+    public interface Reads {
+        Uni<Void> record(String agencyId, String actor, List<ReadOf> reads);
+    }
+
+    /**
+     * Records reads that change nothing, outside any transaction: completes once the entries are committed (a
+     * batch shared with the reads of the same moment, see {@link AuditWriter}), fails with a 503 problem if they
+     * could not be. The caller answers only after it completes.
+     */
+    public Uni<Void> commitReads(String agencyId, String actor, List<ReadOf> reads) {
+        OffsetDateTime at = Instant.now().truncatedTo(ChronoUnit.MICROS).atOffset(ZoneOffset.UTC);
+        List<AuditWriter.Row> rows = new ArrayList<>(reads.size());
+        for (ReadOf r : reads) {
+            rows.add(new AuditWriter.Row(
+                    at,
+                    AuditEntry.READ_TYPE,
+                    agencyId,
+                    actor,
+                    r.entityId(),
+                    relatedJson(r.entityId(), r.relatedIds())));
+        }
+        return writer.write(rows);
     }
 
     public String service() {

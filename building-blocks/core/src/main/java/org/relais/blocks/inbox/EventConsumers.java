@@ -158,7 +158,8 @@ public class EventConsumers {
                 // topics are created by RelaisKafka.ensureTopics with their partitions, never by subscribing
                 p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
                 p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-                p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+                // a poll's events are applied in one transaction: bounded, so a slow batch holds few events back
+                p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 25);
                 p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
                 p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
                 try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
@@ -186,7 +187,15 @@ public class EventConsumers {
                         revoked = false;
                         Map<TopicPartition, OffsetAndMetadata> handled = processAll(c, records);
                         if (!handled.isEmpty()) {
-                            c.commitSync(handled);
+                            // not waited for: the inbox makes a redelivery harmless, so an offset committed late (or
+                            // lost with a crash) costs a duplicate that is recognised, never a lost or double effect
+                            c.commitAsync(handled, (offsets, failure) -> {
+                                if (failure != null) {
+                                    Log.debugf(
+                                            "consumer %s: offsets not committed yet (%s)",
+                                            name, failure.getClass().getSimpleName());
+                                }
+                            });
                         }
                         if (!allHandled(records, handled)) {
                             // stopped or lost the partitions midway: what was not applied is read again from the
