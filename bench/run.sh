@@ -5,6 +5,8 @@
 #   bench/run.sh           full run (5 repetitions of each figure, 15 s each)
 #   bench/run.sh --quick   every figure with 3 repetitions of 5 s
 #   bench/run.sh --items "4 5"   only those figures (the system and the warm-up as always)
+#   bench/run.sh --fast-storage  PostgreSQL without waiting for the disk (the launcher's --fast-storage:
+#                                fsync, synchronous_commit, full_page_writes off); results say which
 #
 # Installs nginx, wrk and hey from Debian's packages when they are missing, builds the services
 # and the baseline app (bench/baseline) when they are not built, starts the system with the bench
@@ -16,12 +18,14 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 QUICK=0
 ITEMS="1 2 3 4 5 6"
+STORAGE=durable
 ARGS="$*"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --items) ITEMS="$2"; shift ;; # e.g. --items "4" to look again at one figure after a change
-    *) echo "usage: bench/run.sh [--quick] [--items \"1 2 3 4 5 6\"]" >&2; exit 2 ;;
+    --fast-storage) STORAGE=fast ;;
+    *) echo "usage: bench/run.sh [--quick] [--items \"1 2 3 4 5 6\"] [--fast-storage]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -77,7 +81,7 @@ cleanup() {
 trap cleanup EXIT
 
 LAUNCH_START=$(date +%s.%N)
-deploy/local/run.sh --no-build --reset > "$OUT/launcher.log" 2>&1 &
+deploy/local/run.sh --no-build --reset $([[ "$STORAGE" == fast ]] && echo --fast-storage) > "$OUT/launcher.log" 2>&1 &
 LAUNCHER=$!
 for _ in $(seq 1 300); do
   if curl -fs -o /dev/null http://127.0.0.1:9080/q/health/ready && grep -q "Relais is running" "$OUT/launcher.log" 2>/dev/null; then
@@ -89,6 +93,10 @@ done
 curl -fs -o /dev/null http://127.0.0.1:9080/q/health/ready || { log "the system did not get ready"; exit 1; }
 LAUNCH_READY=$(python3 -c "print(round($(date +%s.%N) - $LAUNCH_START, 1))")
 log "system ready in ${LAUNCH_READY}s"
+# what PostgreSQL was told about the disk: every durable write waits for these
+PG_SETTINGS=$(psql -qAt -h 127.0.0.1 -p 15432 -U postgres postgres -c "select string_agg(name || '=' || setting, ' ' order by name)
+  from pg_settings where name in ('fsync','synchronous_commit','full_page_writes','wal_sync_method','commit_delay')" || echo "unknown")
+log "storage $STORAGE: $PG_SETTINGS"
 
 token() { # user
   curl -fs -d grant_type=password -d client_id=relais-mobile -d username="$1" -d password=relais-demo \
@@ -148,8 +156,15 @@ chmod +x "$OUT/gateway-stub.sh"
 PIDS+=($!)
 BASELINE_PORT=18081 java -Xmx256m -XX:+UseSerialGC -jar bench/baseline/target/quarkus-app/quarkus-run.jar > "$OUT/baseline.log" 2>&1 &
 PIDS+=($!)
+# bench_audit: relais_audit's columns and indexes (building-blocks db/shared V1000, V1002), its own sequence
 psql -q -h 127.0.0.1 -p 15432 -U postgres referral \
-  -c "create table if not exists bench_referrals (like referrals including defaults including indexes)" >/dev/null
+  -c "create table if not exists bench_referrals (like referrals including defaults including indexes)" \
+  -c "create table if not exists bench_audit (id bigserial primary key, seq bigint unique, service text not null,
+        at timestamptz not null, type text not null, agency_id text, actor text, entity_id text,
+        related_ids jsonb not null default '[]', prev_hash text, hash text, sealed_at timestamptz,
+        hash_version smallint not null default 1)" \
+  -c "create index if not exists bench_audit_unsealed on bench_audit (id) where seq is null" \
+  -c "create index if not exists bench_audit_related on bench_audit using gin (related_ids jsonb_path_ops)" >/dev/null
 # the stub gateway's health on its management port (18182); the baseline has none, its route answers
 for ports in 18082:18182 18081:18081; do
   port=${ports%%:*}; management=${ports##*:}
@@ -208,7 +223,7 @@ log "warm-up (${WARM}s per target)"
 TOKEN="$(token police-caseworker)"
 for url in "http://127.0.0.1:8080/api/v1/referrals/$REFERRAL_ID" "http://127.0.0.1:18080/api/v1/referrals/$REFERRAL_ID" \
            "http://127.0.0.1:18082/api/v1/referrals/$REFERRAL_ID" "http://127.0.0.1:18091/api/v1/referrals/$REFERRAL_ID" \
-           "http://127.0.0.1:18081/referrals/$REFERRAL_ID"; do
+           "http://127.0.0.1:18081/referrals/$REFERRAL_ID" "http://127.0.0.1:18081/audited/referrals/$REFERRAL_ID"; do
   taskset -c 1 wrk -t1 -c16 -d"${WARM}s" -H "Authorization: Bearer $TOKEN" "$url" > /dev/null
 done
 taskset -c 1 hey -z "${WARM}s" -c 2 -q 10 -m POST -H "Authorization: Bearer $TOKEN" -T application/json -D "$OUT/referral.json" \
@@ -333,14 +348,15 @@ fi # item 1
 
 if want 2; then
 # ---- 2. read path against the baseline ----------------------------------------------------------
-log "2. read path: referral-service against the baseline route"
-RS=(); BL=()
+log "2. read path: referral-service against the baseline routes (plain read; read audited in the same transaction)"
+RS=(); BL=(); BA=()
 for i in $(seq 1 "$RUNS"); do
   TOKEN="$(token police-caseworker)"
   RS+=("$(saturate referral "http://127.0.0.1:8081/api/v1/referrals/$REFERRAL_ID" "$REFERRAL_PID")")
   BL+=("$(saturate baseline "http://127.0.0.1:18081/referrals/$REFERRAL_ID" "$(pid_on_port 18081)")")
+  BA+=("$(saturate baseline-audited "http://127.0.0.1:18081/audited/referrals/$REFERRAL_ID" "$(pid_on_port 18081)")")
 done
-R[read_rps]=$(median "${RS[@]}"); R[baseline_read_rps]=$(median "${BL[@]}")
+R[read_rps]=$(median "${RS[@]}"); R[baseline_read_rps]=$(median "${BL[@]}"); R[baseline_audited_read_rps]=$(median "${BA[@]}")
 
 fi # item 2
 
@@ -367,16 +383,61 @@ fi # item 3
 
 if want 4; then
 # ---- 4. event propagation ----------------------------------------------------------------------
-log "4. event propagation at 50 referrals/s"
+log "4. event propagation at 50 referrals/s, then at 200 referrals/s"
 PROP_SECONDS=$((QUICK ? 20 : 60))
-PROP_FROM=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate 50 --out "$OUT" \
-  --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
-  > "$OUT/propagation.txt" 2>&1 || log "propagation run failed; see $OUT/propagation.txt"
+PROP_WARMUP=$((QUICK ? 5 : 10))
+pidfile() { cat "$RELAIS_STATE_DIR/pids/$1.pid" 2>/dev/null || true; }
+# CPU per process during the runs: the four services, the PostgreSQL server (its postmaster, whose backends
+# are counted with it) and the Kafka broker (the launcher execs its java, so its pid file is the broker)
+PG_PID=$(head -1 "$RELAIS_STATE_DIR/postgres/data/postmaster.pid" 2>/dev/null || pgrep -o -x postgres || true)
+KAFKA_PID=$(pidfile kafka); [[ -n "$KAFKA_PID" ]] || KAFKA_PID=$(pgrep -o -f kafka.Kafka || true)
+PROP_PIDS="gateway=$(pidfile gateway),referral-service=$(pidfile referral-service),notification-service=$(pidfile notification-service)"
+PROP_PIDS="$PROP_PIDS,case-service=$(pidfile case-service),postgres=$PG_PID,kafka=$KAFKA_PID"
+NOTIFICATION_PID=$(pidfile notification-service)
+propagation() { # rate out-dir: the run; its measured window's start and end (ISO) on stdout for stages.py
+  local rate="$1" dir="$2" from
+  mkdir -p "$dir"
+  from=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+  python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate "$rate" --warmup "$PROP_WARMUP" --out "$dir" --pids "$PROP_PIDS" \
+    --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
+    > "$dir/propagation.txt" 2>&1 || log "propagation run at $rate/s failed; see $dir/propagation.txt"
+  # the warm-up's referrals are not in the measured window
+  from=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('measured_from', sys.argv[2]))" \
+    "$dir/propagation.json" "$from" 2>/dev/null || echo "$from")
+  echo "$from $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
+}
+# where the notification-service's time goes at 50/s: a JFR profile of the whole run
+jcmd "$NOTIFICATION_PID" JFR.start name=prop settings=profile filename="$OUT/notification-service.jfr" > /dev/null 2>&1 || true
+read -r PROP_FROM PROP_TO < <(propagation 50 "$OUT")
+jcmd "$NOTIFICATION_PID" JFR.stop name=prop > /dev/null 2>&1 || true
 # where the time went, from the timestamps the services stored
-python3 bench/stages.py "$PROP_FROM" "$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)" > "$OUT/stages.txt" 2>&1 || log "stage breakdown failed; see $OUT/stages.txt"
+python3 bench/stages.py "$PROP_FROM" "$PROP_TO" > "$OUT/stages.txt" 2>&1 || log "stage breakdown failed; see $OUT/stages.txt"
+# the 15 most frequent whole stacks (their first 12 frames, line numbers left out) of the notification-service
+[[ -f "$OUT/notification-service.jfr" ]] && jfr print --stack-depth 12 --events jdk.ExecutionSample "$OUT/notification-service.jfr" \
+  | python3 -c '
+import collections, re, sys
+stacks, frames, inside = collections.Counter(), [], False
+for line in sys.stdin:
+    line = line.strip()
+    if line.startswith("stackTrace = ["):
+        frames, inside = [], True
+    elif inside and line.startswith("]"):
+        inside = False
+        stacks[tuple(frames[:12])] += 1
+    elif inside and line != "...":
+        frames.append(re.sub(r"\s+line:.*", "", line))
+total = sum(stacks.values())
+print(f"{total} execution samples, {len(stacks)} distinct stacks (first 12 frames); the 15 most frequent:")
+for stack, n in stacks.most_common(15):
+    print(f"\n{n} samples ({100 * n / max(1, total):.1f}%)")
+    for frame in stack:
+        print("    " + frame)
+' > "$OUT/notification-service-top-stacks.txt" 2>&1 || true
 java -cp "deploy/local/target/lib/*" bench/tools/KafkaLatency.java 127.0.0.1:9092 50 "$PROP_SECONDS" \
   > "$OUT/kafka-latency.txt" 2>&1 || log "raw Kafka latency failed; see $OUT/kafka-latency.txt"
+# four times the rate, the same length: does anything queue up or get lost
+read -r PROP_FROM PROP_TO < <(propagation 200 "$OUT/prop200")
+python3 bench/stages.py "$PROP_FROM" "$PROP_TO" > "$OUT/prop200/stages.txt" 2>&1 || log "stage breakdown at 200/s failed; see $OUT/prop200/stages.txt"
 
 fi # item 4
 
@@ -394,6 +455,7 @@ log "6. footprint"
 {
   echo "date=$STAMP"; echo "machine=nproc $(nproc), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
   echo "command=bench/run.sh $ARGS"; echo "runs=$RUNS"; echo "seconds_per_run=$SECONDS_PER_RUN"; echo "launcher_ready_s=$LAUNCH_READY"
+  echo "storage=$STORAGE"; echo "pg_settings=$PG_SETTINGS"
   for k in "${!R[@]}"; do echo "$k=${R[$k]}"; done | sort
 } > "$OUT/results.txt"
 python3 bench/report.py "$OUT" > "$OUT/results.md"
