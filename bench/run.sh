@@ -371,7 +371,7 @@ for rate in 20 40 80 120 160 240 320 480 640; do
   if [[ "$p99" == "nan" || "$bad" != "0" ]] || python3 -c "import sys; sys.exit(0 if float('$p99') > 100 or $got < 0.9 * $rate else 1)"; then break; fi
   held=$rate
 done
-for rate in 20 40 80 120 160 240 320 480 640 960 1280 1920 2560 3840; do
+for rate in 20 40 80 120 160 240 320 480 640 960 1280 1920 2560 3840 5120 7680; do
   read -r p50 p99 bad got < <(fixed_rate baseline-write-$rate "$rate" "http://127.0.0.1:18081/referrals" POST "$OUT/referral.json")
   echo "baseline insert at $rate/s (achieved $got/s): p50 ${p50} ms, p99 ${p99} ms, non-2xx $bad" >> "$OUT/write.txt"
   if [[ "$p99" == "nan" || "$bad" != "0" ]] || python3 -c "import sys; sys.exit(0 if float('$p99') > 100 or $got < 0.9 * $rate else 1)"; then break; fi
