@@ -38,6 +38,8 @@ mkdir -p "$OUT"
 export RELAIS_STATE_DIR="$ROOT/bench/.state"
 # the bench profile: rate limits far above what one client can send here
 export RELAIS_RATE_LIMIT_RPS=10000000 RELAIS_RATE_LIMIT_BURST=10000000
+# every service logs its GC pauses (file per process id; gc-pauses.txt sums them up at the end)
+export RELAIS_JAVA_OPTS="-Xlog:gc:file=$OUT/gc-%p.log:uptime,tags"
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -323,9 +325,7 @@ taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -H "Authorization: Bearer $TOK
   "http://127.0.0.1:18082/api/v1/referrals/$REFERRAL_ID" > /dev/null
 jcmd "$GATEWAY_STUB_PID" JFR.stop name=bench > /dev/null 2>&1 || true
 for f in gateway gateway-stub; do
-  [[ -f "$OUT/$f.jfr" ]] && jfr print --events jdk.ExecutionSample "$OUT/$f.jfr" \
-    | awk '/stackTrace = \[/ {getline; sub(/^[ \t]+/, ""); sub(/line:.*/, ""); print}' | sort | uniq -c | sort -rn | head -30 \
-    > "$OUT/$f-top-frames.txt" || true
+  [[ -f "$OUT/$f.jfr" ]] && python3 bench/jfr_top.py "$OUT/$f.jfr" 16 15 > "$OUT/$f-top-stacks.txt" 2>&1 || true
 done
 R[gw_stub_rps]=$(median "${GS[@]}"); R[nginx_stub_rps]=$(median "${NS[@]}")
 R[gw_cpu_us]=$(median $(cat "$OUT/cpu-gateway")); R[nginx_cpu_us]=$(median $(cat "$OUT/cpu-nginx"))
@@ -357,6 +357,13 @@ for i in $(seq 1 "$RUNS"); do
   BA+=("$(saturate baseline-audited "http://127.0.0.1:18081/audited/referrals/$REFERRAL_ID" "$(pid_on_port 18081)")")
 done
 R[read_rps]=$(median "${RS[@]}"); R[baseline_read_rps]=$(median "${BL[@]}"); R[baseline_audited_read_rps]=$(median "${BA[@]}")
+# where the referral-service's time goes on that read: a JFR profile of one more saturated run
+jcmd "$REFERRAL_PID" JFR.start name=bench settings=profile filename="$OUT/referral-service.jfr" > /dev/null 2>&1 || true
+taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" -H "Authorization: Bearer $TOKEN" \
+  "http://127.0.0.1:8081/api/v1/referrals/$REFERRAL_ID" > /dev/null
+jcmd "$REFERRAL_PID" JFR.stop name=bench > /dev/null 2>&1 || true
+[[ -f "$OUT/referral-service.jfr" ]] && python3 bench/jfr_top.py "$OUT/referral-service.jfr" 16 15 \
+  > "$OUT/referral-service-top-stacks.txt" 2>&1 || true
 
 fi # item 2
 
@@ -412,27 +419,9 @@ read -r PROP_FROM PROP_TO < <(propagation 50 "$OUT")
 jcmd "$NOTIFICATION_PID" JFR.stop name=prop > /dev/null 2>&1 || true
 # where the time went, from the timestamps the services stored
 python3 bench/stages.py "$PROP_FROM" "$PROP_TO" > "$OUT/stages.txt" 2>&1 || log "stage breakdown failed; see $OUT/stages.txt"
-# the 15 most frequent whole stacks (their first 12 frames, line numbers left out) of the notification-service
-[[ -f "$OUT/notification-service.jfr" ]] && jfr print --stack-depth 12 --events jdk.ExecutionSample "$OUT/notification-service.jfr" \
-  | python3 -c '
-import collections, re, sys
-stacks, frames, inside = collections.Counter(), [], False
-for line in sys.stdin:
-    line = line.strip()
-    if line.startswith("stackTrace = ["):
-        frames, inside = [], True
-    elif inside and line.startswith("]"):
-        inside = False
-        stacks[tuple(frames[:12])] += 1
-    elif inside and line != "...":
-        frames.append(re.sub(r"\s+line:.*", "", line))
-total = sum(stacks.values())
-print(f"{total} execution samples, {len(stacks)} distinct stacks (first 12 frames); the 15 most frequent:")
-for stack, n in stacks.most_common(15):
-    print(f"\n{n} samples ({100 * n / max(1, total):.1f}%)")
-    for frame in stack:
-        print("    " + frame)
-' > "$OUT/notification-service-top-stacks.txt" 2>&1 || true
+# where the notification-service's time went: its most frequent methods and whole stacks (bench/jfr_top.py)
+[[ -f "$OUT/notification-service.jfr" ]] && python3 bench/jfr_top.py "$OUT/notification-service.jfr" 12 15 \
+  > "$OUT/notification-service-top-stacks.txt" 2>&1 || true
 java -cp "deploy/local/target/lib/*" bench/tools/KafkaLatency.java 127.0.0.1:9092 50 "$PROP_SECONDS" \
   > "$OUT/kafka-latency.txt" 2>&1 || log "raw Kafka latency failed; see $OUT/kafka-latency.txt"
 # four times the rate, the same length: does anything queue up or get lost
@@ -450,6 +439,21 @@ log "6. footprint"
     echo "$s started_s=$started rss_after_load_mb=$(rss_mb "$pid") rss_idle_mb=${IDLE_RSS[$s]}"
   done
 } > "$OUT/footprint.txt" 2>&1 || true
+
+# ---- GC pauses of each service over the whole run ------------------------------------------------
+python3 - "$OUT" "$RELAIS_STATE_DIR/pids" > "$OUT/gc-pauses.txt" 2>&1 <<'EOF2' || true
+import glob, os, re, sys
+out, pids = sys.argv[1], sys.argv[2]
+names = {}
+for f in glob.glob(os.path.join(pids, "*.pid")):
+    names[open(f).read().strip()] = os.path.basename(f)[:-4]
+print("service: GC pauses over the whole run (count, total ms, longest ms, pauses over 20 ms)")
+for f in sorted(glob.glob(os.path.join(out, "gc-*.log"))):
+    pid = re.sub(r"\D", "", os.path.basename(f))
+    pauses = [float(m.group(1)) for m in (re.search(r"Pause.* ([0-9.]+)ms$", l.strip()) for l in open(f)) if m]
+    if pauses:
+        print(f"{names.get(pid, 'pid ' + pid)}: {len(pauses)}, {sum(pauses):.0f}, {max(pauses):.1f}, {sum(p > 20 for p in pauses)}")
+EOF2
 
 # ---- results -------------------------------------------------------------------------------------
 {

@@ -67,6 +67,7 @@ write_cmd() {
 }
 
 # write_service_cmd NAME PORT MANAGEMENT_PORT SERVICE [extra java options]
+# RELAIS_JAVA_OPTS, when set, is added to every service's java options (the benchmarks log GC pauses with it)
 write_service_cmd() {
   local name="$1" port="$2" mgmt_port="$3" service="$4" extra="${5:-}"
   write_cmd "$name" "export QUARKUS_PROFILE=prod,demo
@@ -76,7 +77,7 @@ export RELAIS_KEYCLOAK_URL=http://127.0.0.1:$KEYCLOAK_PORT
 export RELAIS_SMTP_HOST=127.0.0.1 RELAIS_SMTP_PORT=$SMTP_PORT
 export RELAIS_REFERRAL_URL=http://127.0.0.1:$REFERRAL_PORT RELAIS_CASE_URL=http://127.0.0.1:$CASE_PORT
 export RELAIS_NOTIFICATION_URL=http://127.0.0.1:$NOTIFICATION_PORT RELAIS_GATEWAY_URL=http://127.0.0.1:$GATEWAY_PORT
-exec java -Xmx384m -XX:+UseSerialGC -Dquarkus.http.port=$port -Dquarkus.management.port=$mgmt_port $extra -jar '$ROOT/$service/target/quarkus-app/quarkus-run.jar'"
+exec java -Xmx384m -XX:+UseSerialGC ${RELAIS_JAVA_OPTS:-} -Dquarkus.http.port=$port -Dquarkus.management.port=$mgmt_port $extra -jar '$ROOT/$service/target/quarkus-app/quarkus-run.jar'"
 }
 
 # start_component NAME: runs its command in a session of its own (terminal signals reach only the launcher)
