@@ -3,9 +3,11 @@ package org.relais.gateway.routing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -27,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.relais.blocks.problem.Problem;
 import org.relais.blocks.problem.ProblemType;
@@ -146,6 +149,9 @@ public class GatewayProxy {
             return;
         }
         rc.request().pause();
+        if (!own) {
+            answerAuthenticationFailuresHere(rc);
+        }
         Uni<SecurityIdentity> deferred = rc.get(QuarkusHttpUser.DEFERRED_IDENTITY_KEY);
         deferred.subscribe()
                 .with(
@@ -168,6 +174,31 @@ public class GatewayProxy {
                                 unauthorized(rc);
                             }
                         });
+    }
+
+    /**
+     * A refused token is answered by the gateway alone, with its 401 problem: Quarkus's own handler of a failed
+     * authentication (run as the deferred identity fails, before the gateway hears of it) would answer first with a
+     * challenge of its own, and the gateway's answer then came second, on a response already written, and threw.
+     * Any other failure (the identity provider unreachable, say) is still Quarkus's to answer.
+     */
+    private static void answerAuthenticationFailuresHere(RoutingContext rc) {
+        BiConsumer<RoutingContext, Throwable> quarkus = rc.get(QuarkusHttpUser.AUTH_FAILURE_HANDLER);
+        rc.put(QuarkusHttpUser.AUTH_FAILURE_HANDLER, (BiConsumer<RoutingContext, Throwable>) (ctx, failure) -> {
+            if (!authenticationFailure(failure) && quarkus != null) {
+                quarkus.accept(ctx, failure);
+            }
+        });
+    }
+
+    private static boolean authenticationFailure(Throwable failure) {
+        Throwable t = failure;
+        for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+            if (t instanceof AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -209,6 +240,9 @@ public class GatewayProxy {
             java.util.regex.Pattern.compile("relais-([a-z]+-service|gateway)");
 
     private void authorised(RoutingContext rc, RouteTable.Route route, SecurityIdentity identity) {
+        if (rc.response().closed() || rc.response().ended()) {
+            return; // the client left while its token was being checked: nobody to answer, nothing to relay
+        }
         if (identity == null || identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken jwt)) {
             rc.request().resume();
             unauthorized(rc);
@@ -241,12 +275,14 @@ public class GatewayProxy {
         if (wait.isPresent()) {
             metrics.counter("relais.gateway.rate.limited").increment();
             rc.request().resume();
-            rc.response().putHeader("Retry-After", Long.toString(Math.max(1, wait.get())));
             problem(
                     rc,
-                    ProblemType.RATE_LIMITED,
-                    429,
-                    "Too many requests from this client; retry after the indicated delay");
+                    new Problem(
+                            ProblemType.RATE_LIMITED,
+                            429,
+                            "Too many requests from this client; retry after the indicated delay"),
+                    "Retry-After",
+                    Long.toString(Math.max(1, wait.get())));
             return;
         }
         String length = rc.request().getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -276,8 +312,11 @@ public class GatewayProxy {
                             route.backend().name().toLowerCase(Locale.ROOT))
                     .increment();
             rc.request().resume();
-            rc.response().putHeader("Retry-After", Long.toString(Math.max(1, (admission.waitMillis() + 999) / 1000)));
-            problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
+            problem(
+                    rc,
+                    new Problem(ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly"),
+                    "Retry-After",
+                    Long.toString(Math.max(1, (admission.waitMillis() + 999) / 1000)));
             return;
         }
         new Exchange(rc, route, jwt, admission, permit).start();
@@ -290,10 +329,6 @@ public class GatewayProxy {
                         refused.scope().label())
                 .increment();
         rc.request().resume();
-        rc.response()
-                .putHeader(
-                        "Retry-After",
-                        Long.toString(Math.max(1, config.streams().retryAfter().toSeconds())));
         String detail = switch (refused.scope()) {
             case USER ->
                 "This user already has " + refused.limit()
@@ -307,7 +342,9 @@ public class GatewayProxy {
                 rc,
                 new Problem(ProblemType.RATE_LIMITED, 429, detail)
                         .with("limit", refused.limit())
-                        .with("scope", refused.scope().label()));
+                        .with("scope", refused.scope().label()),
+                "Retry-After",
+                Long.toString(Math.max(1, config.streams().retryAfter().toSeconds())));
     }
 
     private static long parseLength(String value) {
@@ -341,6 +378,9 @@ public class GatewayProxy {
         private boolean sent; // the whole request reached the backend
         private boolean backpressured; // the backend is not taking the body as fast as the client sends it
         private boolean cut; // the backend's request was reset by the gateway: no more of the body goes to it
+        // the backend's side is over (its answer received whole, or failed): its connection is Vert.x's again, maybe
+        // already serving another request, so resetting this request now would close that one's connection
+        private boolean backendDone;
         private long received;
         private long lastProgress = System.currentTimeMillis();
         private long uploadTimer = -1;
@@ -416,6 +456,7 @@ public class GatewayProxy {
                 if (r.succeeded()) {
                     backendAnswered(r.result());
                 } else {
+                    backendDone = true;
                     backendFailed(r.cause());
                 }
             });
@@ -484,7 +525,6 @@ public class GatewayProxy {
         /** Answers with the gateway's problem, reads what the client still sends (bounded), then closes the connection. */
         private void closeAfter(ProblemType type, int status, String detail) {
             answered = true;
-            rc.response().putHeader(HttpHeaders.CONNECTION, "close");
             long[] discarded = {0};
             long giveUp =
                     rc.vertx().setTimer(timeoutMillis, t -> req.connection().close());
@@ -497,7 +537,7 @@ public class GatewayProxy {
             });
             req.endHandler(v -> rc.vertx().cancelTimer(giveUp));
             req.resume();
-            problem(rc, type, status, detail);
+            problem(rc, new Problem(type, status, detail), HttpHeaders.CONNECTION.toString(), "close");
         }
 
         private void clientGone() {
@@ -510,9 +550,14 @@ public class GatewayProxy {
             cutBackend();
         }
 
+        /**
+         * Lets go of the service's side: the request is reset, which closes its connection, so the service stops
+         * sending an answer nobody will read and the pool never hands out a connection still carrying the rest of it.
+         */
         private void cutBackend() {
             cut = true;
-            if (out != null) {
+            if (out != null && !backendDone) {
+                backendDone = true;
                 out.reset();
             }
         }
@@ -525,8 +570,11 @@ public class GatewayProxy {
                 if (!answered) {
                     answered = true;
                     req.resume();
-                    rc.response().putHeader("Retry-After", "2");
-                    problem(rc, ProblemType.UNAVAILABLE, 503, "The gateway is busy; retry shortly");
+                    problem(
+                            rc,
+                            new Problem(ProblemType.UNAVAILABLE, 503, "The gateway is busy; retry shortly"),
+                            "Retry-After",
+                            "2");
                 }
                 return;
             }
@@ -595,8 +643,11 @@ public class GatewayProxy {
             if (timeout) {
                 problem(rc, ProblemType.UNAVAILABLE, 504, "The service did not answer in time");
             } else {
-                rc.response().putHeader("Retry-After", "5");
-                problem(rc, ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly");
+                problem(
+                        rc,
+                        new Problem(ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly"),
+                        "Retry-After",
+                        "5");
             }
         }
 
@@ -604,7 +655,7 @@ public class GatewayProxy {
             int status = in.statusCode();
             report(status != 502 && status != 503 && status != 504);
             if (answered) {
-                in.request().reset();
+                cutBackend(); // the client left, or the gateway answered for it already
                 return;
             }
             answered = true;
@@ -613,10 +664,14 @@ public class GatewayProxy {
 
         private void relayResponse(HttpClientResponse in) {
             HttpServerResponse resp = rc.response();
-            if (resp.ended() || resp.closed()) {
-                in.request().reset();
+            if (resp.ended() || resp.closed() || resp.headWritten()) {
+                cutBackend(); // the client left before the answer came
                 return;
             }
+            // its own record of how the service's answer ended, apart from the pipe's: when the relay fails, this tells
+            // whether the service broke off its answer or the client left (the pipe reports either as a failure)
+            Future<Void> backendEnd = in.end();
+            backendEnd.onComplete(ar -> backendDone = true);
             // the status code only: with a reason phrase of its own Vert.x no longer knows a 304 as one (and frames it)
             resp.setStatusCode(in.statusCode());
             responseHeaders(in.headers(), resp.headers());
@@ -634,12 +689,11 @@ public class GatewayProxy {
                 long untilExpiry = jwt.getExpirationTime() * 1000 - System.currentTimeMillis();
                 streamTimer = rc.vertx().setTimer(Math.max(1, untilExpiry), t -> {
                     streamTimer = -1;
-                    try {
-                        if (!resp.ended() && !resp.closed()) {
-                            resp.end();
-                        }
-                    } finally {
-                        streamOver();
+                    // the service's side first: once its request is reset no more of the stream reaches the relay,
+                    // which would otherwise write the next event to the response ended here
+                    streamOver();
+                    if (!resp.ended() && !resp.closed()) {
+                        resp.end();
                     }
                 });
             }
@@ -650,24 +704,49 @@ public class GatewayProxy {
             // is never reported (no close, end or exception handler). So a stream's place is given back here, whatever
             // Vert.x reports later, and what the client gets waits for the next turn of the event loop.
             in.pipe().endOnFailure(false).to(resp).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    backendDone = true; // the service's answer came whole
+                }
+                boolean cutByGateway = cut; // before the stream's ending below cuts it too
                 if (route.stream()) {
                     streamOver(); // ended by the service, or failed on either side: over in any case
                 }
                 if (ar.failed()) {
-                    rc.vertx().runOnContext(v -> brokenOff(in));
+                    rc.vertx().runOnContext(v -> relayFailed(in, backendEnd, cutByGateway));
                 }
             });
         }
 
         /**
-         * The service's answer broke off (its connection closed or reset mid-body), or the client left. Nothing sent
+         * The relay failed: the service broke off its answer, or the client left in the middle of it (a write to its
+         * connection failed, or the connection closed). Either way the service's side is let go at once: with the client
+         * gone, the rest of its answer would otherwise keep streaming over a pooled connection into nothing, and Vert.x
+         * may not report the client's close at all (a response reset here is closed already when the close comes, so
+         * its close handler never runs).
+         */
+        private void relayFailed(HttpClientResponse in, Future<Void> backendEnd, boolean cutByGateway) {
+            boolean serviceBrokeOff = backendEnd.failed() && !cutByGateway;
+            cutBackend();
+            HttpServerResponse resp = rc.response();
+            if (!serviceBrokeOff) {
+                // the client's doing, or the gateway's own (the token expired on a stream): nothing to tell anyone
+                if (!resp.ended() && !resp.closed()) {
+                    resp.reset();
+                }
+                return;
+            }
+            brokenOff(in);
+        }
+
+        /**
+         * The service's answer broke off (its connection closed, reset or went silent mid-body). Nothing sent
          * yet: the client gets a 502 problem instead of the service's head. Part of it sent: the client's connection
          * is reset, so it sees a truncated answer as one rather than waiting for bytes that will never come.
          */
         private void brokenOff(HttpClientResponse in) {
             HttpServerResponse resp = rc.response();
             if (resp.ended() || resp.closed()) {
-                return; // the client is gone
+                return; // the client is gone too
             }
             metrics.counter(
                             "relais.gateway.backend.failures",
@@ -772,25 +851,48 @@ public class GatewayProxy {
         metrics.counter("relais.gateway.denials", "reason", "unauthenticated", "permission", "none")
                 .increment();
         denials.denied("unauthenticated", null, null, recordId(rc.normalizedPath()));
-        rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"relais\", error=\"invalid_token\"");
-        problem(rc, ProblemType.UNAUTHORIZED, 401, "The access token is missing, expired or invalid");
+        problem(
+                rc,
+                new Problem(ProblemType.UNAUTHORIZED, 401, "The access token is missing, expired or invalid"),
+                "WWW-Authenticate",
+                "Bearer realm=\"relais\", error=\"invalid_token\"");
     }
 
     private void problem(RoutingContext rc, ProblemType type, int status, String detail) {
         problem(rc, new Problem(type, status, detail));
     }
 
-    private void problem(RoutingContext rc, Problem p) {
-        int status = p.status;
+    /**
+     * The gateway's own answer, with the headers named (name, value, ...) that go with it. Never throws: to a client
+     * that has left, or on a response already answered, it writes nothing, and where part of another answer went out
+     * already the client's connection is reset instead, so the client sees a broken answer rather than a problem glued
+     * onto it.
+     */
+    private void problem(RoutingContext rc, Problem p, String... headers) {
+        HttpServerResponse resp = rc.response();
+        if (resp.ended() || resp.closed()) {
+            return;
+        }
+        if (resp.headWritten()) {
+            resp.reset();
+            return;
+        }
         p.instance = "urn:relais:request:" + rc.request().getHeader(RequestCorrelation.REQUEST_ID);
         p.traceId = RequestCorrelation.traceId(rc.request());
+        String body;
         try {
-            rc.response()
-                    .setStatusCode(status)
-                    .putHeader("Content-Type", Problem.MEDIA_TYPE)
-                    .end(mapper.writeValueAsString(p));
+            body = mapper.writeValueAsString(p);
         } catch (Exception e) {
-            rc.response().setStatusCode(status).end();
+            body = null;
+        }
+        resp.setStatusCode(p.status);
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            resp.putHeader(headers[i], headers[i + 1]);
+        }
+        if (body == null) {
+            resp.end();
+        } else {
+            resp.putHeader("Content-Type", Problem.MEDIA_TYPE).end(body);
         }
     }
 }

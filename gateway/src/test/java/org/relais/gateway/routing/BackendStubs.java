@@ -17,7 +17,7 @@ import org.relais.testkit.EmbeddedInfra;
 /**
  * Real HTTP backends for the gateway's tests: the referral and case "services" echo what reached them;
  * {@code /api/v1/cases/hang} never answers; {@code .../broken-off} closes its connection after the head (and
- * with {@code ?midway} ten bytes) of an answer promising a hundred; {@code /api/v1/notifications/stream} streams two events two
+ * with {@code ?midway} ten bytes) of an answer promising a hundred; {@code .../large} sends 8 MiB slowly; {@code /api/v1/notifications/stream} streams two events two
  * seconds apart (longer than the gateway's test timeout), and with {@code ?endless=true} never ends: one
  * event, then a comment every half second, which is also how the stub notices a stream the gateway closed
  * ({@code GET /stub/streams} on any stub: the endless streams it holds open); nothing listens where the notification-service
@@ -30,6 +30,10 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             new java.util.concurrent.atomic.AtomicInteger();
     /** Request bodies to an {@code .../upload} path still arriving. */
     private static final java.util.concurrent.atomic.AtomicInteger UPLOADING =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Large answers being sent ({@code .../large}; GET {@code /stub/large} on any stub). */
+    private static final java.util.concurrent.atomic.AtomicInteger LARGE =
             new java.util.concurrent.atomic.AtomicInteger();
 
     /** The endless streams being served; written to by one ticker thread, not a thread each. */
@@ -96,6 +100,10 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             respond(ex, 200, "{\"open\":" + ENDLESS.size() + "}");
             return;
         }
+        if (path.equals("/stub/large")) {
+            respond(ex, 200, "{\"sending\":" + LARGE.get() + "}");
+            return;
+        }
         if (path.equals("/stub/uploads")) {
             respond(ex, 200, "{\"completed\":" + UPLOADS.get() + ",\"inProgress\":" + UPLOADING.get() + "}");
             return;
@@ -123,6 +131,10 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
             }
             out.flush();
             out.close(); // short of what it promised: the server closes the connection
+            return;
+        }
+        if (path.endsWith("/large")) {
+            large(ex);
             return;
         }
         if (path.equals("/token")) {
@@ -199,6 +211,33 @@ public class BackendStubs implements QuarkusTestResourceLifecycleManager {
         ex.sendResponseHeaders(path.endsWith("/created") ? 201 : 200, out.length);
         ex.getResponseBody().write(out);
         ex.close();
+    }
+
+    /**
+     * A large answer sent slowly (8 MiB in 16 KiB pieces, one every 20 ms: about ten seconds), with a Content-Length
+     * or, with {@code ?chunked}, without one; it stops at the first write that fails, when the gateway let go of it.
+     */
+    private static void large(HttpExchange ex) throws IOException {
+        byte[] piece = new byte[16 * 1024];
+        java.util.Arrays.fill(piece, (byte) 'x');
+        int pieces = 512;
+        ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+        LARGE.incrementAndGet();
+        try {
+            ex.sendResponseHeaders(
+                    200, "chunked".equals(ex.getRequestURI().getQuery()) ? 0 : (long) piece.length * pieces);
+            OutputStream out = ex.getResponseBody();
+            for (int i = 0; i < pieces; i++) {
+                out.write(piece);
+                out.flush();
+                hang(Duration.ofMillis(20));
+            }
+            out.close();
+        } catch (IOException gone) {
+            ex.close();
+        } finally {
+            LARGE.decrementAndGet();
+        }
     }
 
     private static synchronized void startTicker() {
