@@ -200,6 +200,26 @@ for q, label in names.items() if any(k.startswith("growth_") for k in r) else []
           f"{num(f'growth_1000000_{q}_p99'):.1f} | plans: {plans} | {g:.2f}x | <= 1.5x, index, no sort | "
           f"{verdict(g <= 1.5 and plans == 'index / index / index')} |")
 print(f"| 6 | launcher ready (this run, fresh state) | {r.get('launcher_ready_s')} s | | | reported | |")
+scale = load_json("scale", "propagation.json")
+if "scale_read_rps" in r or scale:
+    sr = ratio("scale_read_rps", "gw_rps")
+    print(f"| 7 | read through the gateway at saturation, two referral-service instances (req/s) | {fmt(num('scale_read_rps'))} | "
+          f"one instance (item 1) {fmt(num('gw_rps'))} | {fmt(sr, '.2f')} | reported (two cores: not a speed-up) | |")
+    i1, i2 = num("scale_read_instance1"), num("scale_read_instance2")
+    total = i1 + i2
+    share = (lambda x: fmt(100 * x / total, ".0f") + " %") if total > 0 else (lambda x: "n/a")
+    print(f"| 7 | reads each instance served during those runs | instance 1 {fmt(i1)} ({share(i1)}), instance 2 {fmt(i2)} "
+          f"({share(i2)}) | | | each at least a third | {verdict(total > 0 and min(i1, i2) >= total / 3, i1, i2)} |")
+    print(f"| 7 | CPU per read, gateway and both referral-service instances (µs) | {fmt(num('scale_read_cpu_us'))} | | | reported | |")
+    for name in ("inbox", "sse", "webhook"):
+        d, one = scale.get(name, {}), prop.get(name, {})
+        p50, p99 = d.get("p50_ms", float("nan")), d.get("p99_ms", float("nan"))
+        received, sent = d.get("received", 0), scale.get("sent", 0)
+        lost = verdict(received == sent > 0, p50) if scale else "n/a"
+        print(f"| 7 | {scale.get('rate', 50)}/s, two instances of each service: 201 -> {name} p50 / p99 (ms) | "
+              f"{fmt(p50, '.1f')} / {fmt(p99, '.1f')} | one instance (item 4) {fmt(one.get('p50_ms'), '.1f')} / "
+              f"{fmt(one.get('p99_ms'), '.1f')} | {received if scale else 'n/a'} of {sent if scale else 'n/a'} received | "
+              f"nothing lost | {lost} |")
 for p, d in ((prop, out), (prop200, os.path.join(out, "prop200"))):
     if "warmup_sent" in p:
         print(f"\nItem 4 at {p.get('rate')}/s: {p.get('sent')} referrals in {p.get('seconds')} s (achieved {fmt(p.get('achieved_rate'), '.1f')}/s) "
@@ -221,6 +241,24 @@ if cpu50 or cpu200:
     for name in dict.fromkeys(list(cpu50) + list(cpu200)):
         cells = [f"{fmt(c[name]['mean_pct'], '.1f')} / {fmt(c[name]['max_pct'], '.1f')}" if name in c else "n/a" for c in (cpu50, cpu200)]
         print(f"| {name} | " + " | ".join(cells) + " |")
+if "scale_read_rps" in r or scale:
+    print(f"\nItem 7 (scale-out): two instances of the referral-, case- and notification-service behind the gateway, which "
+          f"spreads requests over them in turn. This machine ({r.get('machine', 'n/a')}) runs both instances of each "
+          f"service, the gateway, PostgreSQL, Kafka and the load generator on the same cores, so a second instance adds no "
+          f"CPU: on two cores this is a correctness and overhead figure (every read answered, each instance serving its "
+          f"share, no event lost), not a speed-up.")
+    cpu7 = scale.get("cpu", {})
+    if cpu7:
+        print(f"\nCPU per process during item 7's propagation ({scale.get('rate', 50)}/s; % of one core, mean / max):\n")
+        print("| process | mean / max |")
+        print("|---|---|")
+        for name, c in cpu7.items():
+            print(f"| {name} | {fmt(c.get('mean_pct'), '.1f')} / {fmt(c.get('max_pct'), '.1f')} |")
+    if os.path.exists(os.path.join(out, "scale", "stages.txt")):
+        print("\nWhere the propagation time went in item 7 (`bench/stages.py`):\n")
+        print("```")
+        print(open(os.path.join(out, "scale", "stages.txt")).read().strip())
+        print("```")
 if any(k.startswith("growth_") for k in r):
     print("\nGrowth (item 5), p50 / p99 in ms at each size, through the gateway at a fixed rate; the queried agency "
           "receives a fifth of the referrals and holds a fifth of the notifications; plans in `explain-<size>-<query>.txt`:\n")

@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 QUICK=0
-ITEMS="1 2 3 4 5 6"
+ITEMS="1 2 3 4 5 6 7"
 STORAGE=durable
 ARGS="$*"
 while [[ $# -gt 0 ]]; do
@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --quick) QUICK=1 ;;
     --items) ITEMS="$2"; shift ;; # e.g. --items "4" to look again at one figure after a change
     --fast-storage) STORAGE=fast ;;
-    *) echo "usage: bench/run.sh [--quick] [--items \"1 2 3 4 5 6\"] [--fast-storage]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick] [--items \"1 2 3 4 5 6 7\"] [--fast-storage]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -429,6 +429,97 @@ read -r PROP_FROM PROP_TO < <(propagation 200 "$OUT/prop200")
 python3 bench/stages.py "$PROP_FROM" "$PROP_TO" > "$OUT/prop200/stages.txt" 2>&1 || log "stage breakdown at 200/s failed; see $OUT/prop200/stages.txt"
 
 fi # item 4
+
+if want 7; then
+# ---- 7. scale-out: two instances of each service behind the gateway ------------------------------
+# A second referral-, case- and notification-service (deploy/local/ctl.sh replica, ports 8091-8093, management
+# ports 8191-8193) and the gateway restarted with both instances of each in its RELAIS_*_URL lists. Measured: the
+# read at saturation with the share each referral-service instance served (from its own request counter), and
+# propagation at 50/s as item 4 measures it. On this machine's two cores the instances share the cores, so this
+# is a correctness and overhead figure (reads answered, nothing lost, the cost of the extra processes), not a
+# speed-up.
+log "7. scale-out: a second instance of each service, the gateway in front of both"
+SCALE_OK=1
+for sp in referral-service:8091 case-service:8092 notification-service:8093; do
+  deploy/local/ctl.sh replica "${sp%%:*}" "${sp##*:}" >> "$OUT/scale-launch.txt" 2>&1 \
+    || { log "the second ${sp%%:*} did not start; see $OUT/scale-launch.txt"; SCALE_OK=0; break; }
+done
+if [[ "$SCALE_OK" == 1 ]]; then
+  cp "$RELAIS_STATE_DIR/cmd/gateway.sh" "$OUT/gateway-single.sh"
+  deploy/local/ctl.sh stop gateway >> "$OUT/scale-launch.txt" 2>&1
+  sed -i -E -e "s#(RELAIS_REFERRAL_URL=http://127\.0\.0\.1:8081)( |$)#\1,http://127.0.0.1:8091\2#" \
+            -e "s#(RELAIS_CASE_URL=http://127\.0\.0\.1:8082)( |$)#\1,http://127.0.0.1:8092\2#" \
+            -e "s#(RELAIS_NOTIFICATION_URL=http://127\.0\.0\.1:8083)( |$)#\1,http://127.0.0.1:8093\2#" \
+            "$RELAIS_STATE_DIR/cmd/gateway.sh"
+  cp "$RELAIS_STATE_DIR/cmd/gateway.sh" "$OUT/gateway-scale.sh"
+  if ! deploy/local/ctl.sh start gateway >> "$OUT/scale-launch.txt" 2>&1; then
+    log "the gateway did not start with two instances of each service; back to one (see $OUT/scale-launch.txt)"
+    cp "$OUT/gateway-single.sh" "$RELAIS_STATE_DIR/cmd/gateway.sh"
+    deploy/local/ctl.sh start gateway >> "$OUT/scale-launch.txt" 2>&1 || log "the gateway did not start again"
+    SCALE_OK=0
+  fi
+  GATEWAY_PID=$(cat "$RELAIS_STATE_DIR/pids/gateway.pid" 2>/dev/null || pid_on_port 8080)
+fi
+if [[ "$SCALE_OK" == 1 ]]; then
+  spid() { cat "$RELAIS_STATE_DIR/pids/$1.pid" 2>/dev/null || true; }
+  # GET /api/v1/referrals/{id} requests an instance has answered so far (its http_server_requests counter, any status)
+  route_count() { # management-port
+    local metrics
+    metrics=$(curl -fs "http://127.0.0.1:$1/q/metrics") || { echo nan; return; }
+    python3 -c '
+import sys
+print(round(sum(float(l.rsplit(" ", 1)[1]) for l in sys.stdin.read().splitlines()
+                if l.startswith("http_server_requests_seconds_count{") and "method=\"GET\"" in l
+                and "uri=\"/api/v1/referrals/{id}\"" in l)))' <<< "$metrics"
+  }
+  served() { # count-before count-after -> the difference, or nan when either could not be read
+    python3 -c "import math,sys; a, b = map(float, sys.argv[1:]); print('nan' if math.isnan(a - b) else round(b - a))" "$1" "$2"
+  }
+  # the second instances and the restarted gateway have not run yet: the JIT's turn first
+  TOKEN="$(token police-caseworker)"
+  taskset -c 1 wrk -t1 -c16 -d"${WARM}s" -H "Authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:8080/api/v1/referrals/$REFERRAL_ID" > /dev/null
+  log "7a. read through the gateway at saturation, two referral-service instances ($RUNS x ${SECONDS_PER_RUN}s)"
+  SR=()
+  C1=$(route_count 9081); C2=$(route_count 8191)
+  for i in $(seq 1 "$RUNS"); do
+    TOKEN="$(token police-caseworker)"
+    SR+=("$(saturate scale-read "http://127.0.0.1:8080/api/v1/referrals/$REFERRAL_ID" \
+      "$GATEWAY_PID" "$(spid referral-service)" "$(spid referral-service-2)")")
+  done
+  R[scale_read_rps]=$(median "${SR[@]}")
+  R[scale_read_cpu_us]=$(median $(cat "$OUT/cpu-scale-read"))
+  R[scale_read_instance1]=$(served "$C1" "$(route_count 9081)")
+  R[scale_read_instance2]=$(served "$C2" "$(route_count 8191)")
+  log "scale-out read ${R[scale_read_rps]} req/s; instance 1 served ${R[scale_read_instance1]}, instance 2 ${R[scale_read_instance2]}"
+  if ! declare -F propagation > /dev/null; then # item 4 left out: its harness, as item 4 has it
+    PROP_SECONDS=$((QUICK ? 20 : 60))
+    PROP_WARMUP=$((QUICK ? 5 : 10))
+    propagation() { # rate out-dir: the run; its measured window's start and end (ISO) on stdout for stages.py
+      local rate="$1" dir="$2" from
+      mkdir -p "$dir"
+      from=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+      python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate "$rate" --warmup "$PROP_WARMUP" --out "$dir" --pids "$PROP_PIDS" \
+        --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
+        > "$dir/propagation.txt" 2>&1 || log "propagation run at $rate/s failed; see $dir/propagation.txt"
+      from=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('measured_from', sys.argv[2]))" \
+        "$dir/propagation.json" "$from" 2>/dev/null || echo "$from")
+      echo "$from $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
+    }
+  fi
+  PG_PID=${PG_PID:-$(head -1 "$RELAIS_STATE_DIR/postgres/data/postmaster.pid" 2>/dev/null || pgrep -o -x postgres || true)}
+  KAFKA_PID=${KAFKA_PID:-$(spid kafka)}
+  PROP_PIDS="gateway=$GATEWAY_PID"
+  for s in referral-service case-service notification-service; do
+    PROP_PIDS="$PROP_PIDS,$s=$(spid "$s"),$s-2=$(spid "$s-2")"
+  done
+  PROP_PIDS="$PROP_PIDS,postgres=$PG_PID,kafka=$KAFKA_PID"
+  log "7b. propagation at 50 referrals/s, two instances of each service"
+  read -r PROP_FROM PROP_TO < <(propagation 50 "$OUT/scale")
+  python3 bench/stages.py "$PROP_FROM" "$PROP_TO" > "$OUT/scale/stages.txt" 2>&1 || log "stage breakdown of item 7 failed; see $OUT/scale/stages.txt"
+fi
+
+fi # item 7
 
 # ---- 6. footprint -------------------------------------------------------------------------------
 log "6. footprint"

@@ -47,6 +47,10 @@ import org.relais.blocks.security.PermissionPolicy;
  * closed when the caller's token expires. Live streams have a connection pool of their own and room
  * per user, per agency and in all ({@link StreamLimits}), so however many are open, every other request
  * finds a connection: with them in the backend's pool, its 64 connections were held by 64 streams.
+ *
+ * <p>A service may run as several instances ({@code relais.gateway.*-url} lists them): requests go to them in
+ * turn, each instance has its own circuit, and one that refuses the connection (nothing of the request went out)
+ * passes the request to the next, whatever its method; only when none can be reached does the client get 503.
  */
 @ApplicationScoped
 public class GatewayProxy {
@@ -70,8 +74,7 @@ public class GatewayProxy {
     private final RateLimiter limiter;
     private final org.relais.gateway.audit.DenialAudit denials;
     private final Map<RouteTable.Backend, HttpClient> clients = new EnumMap<>(RouteTable.Backend.class);
-    private final Map<RouteTable.Backend, URI> backends = new EnumMap<>(RouteTable.Backend.class);
-    private final Map<RouteTable.Backend, CircuitBreaker> breakers = new EnumMap<>(RouteTable.Backend.class);
+    private final Map<RouteTable.Backend, Instances> backends = new EnumMap<>(RouteTable.Backend.class);
     private final HttpClient streamClient;
     private final StreamLimits streamLimits;
 
@@ -89,19 +92,17 @@ public class GatewayProxy {
         this.policy = policy;
         this.mapper = mapper;
         this.metrics = metrics;
-        backends.put(RouteTable.Backend.REFERRAL, URI.create(config.referralUrl()));
-        backends.put(RouteTable.Backend.CASE, URI.create(config.caseUrl()));
-        backends.put(RouteTable.Backend.NOTIFICATION, URI.create(config.notificationUrl()));
+        backends.put(RouteTable.Backend.REFERRAL, instances(config.referralUrls()));
+        backends.put(RouteTable.Backend.CASE, instances(config.caseUrls()));
+        backends.put(RouteTable.Backend.NOTIFICATION, instances(config.notificationUrls()));
         for (RouteTable.Backend b : RouteTable.Backend.values()) {
-            CircuitBreaker breaker = new CircuitBreaker(
-                    config.circuitFailureThreshold(), config.circuitOpenFor(), System::currentTimeMillis);
-            breakers.put(b, breaker);
+            // the backend's instances whose circuit is not closed (0 or 1 for a service with one instance)
             metrics.gauge(
                     "relais.gateway.circuit.open",
                     java.util.List.of(io.micrometer.core.instrument.Tag.of(
                             "backend", b.name().toLowerCase(Locale.ROOT))),
-                    breaker,
-                    cb -> cb.state() == CircuitBreaker.State.CLOSED ? 0 : 1);
+                    backends.get(b),
+                    Instances::notClosed);
             clients.put(
                     b,
                     vertx.createHttpClient(
@@ -301,8 +302,10 @@ public class GatewayProxy {
             }
             permit = (StreamLimits.Permit) room;
         }
-        CircuitBreaker.Admission admission = breakers.get(route.backend()).admit();
-        if (!admission.admitted()) {
+        Instances instances = backends.get(route.backend());
+        int first = instances.firstTurn();
+        Attempt attempt = instances.admit(first, 0);
+        if (attempt.instance() == null) {
             if (permit != null) {
                 permit.release();
             }
@@ -316,10 +319,72 @@ public class GatewayProxy {
                     rc,
                     new Problem(ProblemType.UNAVAILABLE, 503, "The service is unavailable; retry shortly"),
                     "Retry-After",
-                    Long.toString(Math.max(1, (admission.waitMillis() + 999) / 1000)));
+                    Long.toString(Math.max(1, (attempt.waitMillis() + 999) / 1000)));
             return;
         }
-        new Exchange(rc, route, jwt, admission, permit).start();
+        new Exchange(rc, route, jwt, instances, first, attempt, permit).start();
+    }
+
+    private Instances instances(java.util.List<String> urls) {
+        java.util.List<Instance> all = new java.util.ArrayList<>();
+        for (String url : GatewayConfig.instances(urls)) {
+            all.add(new Instance(
+                    URI.create(url),
+                    new CircuitBreaker(
+                            config.circuitFailureThreshold(), config.circuitOpenFor(), System::currentTimeMillis)));
+        }
+        return new Instances(java.util.List.copyOf(all));
+    }
+
+    /** One instance of a service: its address and its own circuit, so one that is down is skipped while the others serve. */
+    record Instance(URI uri, CircuitBreaker breaker) {}
+
+    /**
+     * The instance a request goes to, admitted by its circuit ({@code next}: how many places of the round it has
+     * used, so a retry goes on from there); or none, with the shortest wait any of them asked for.
+     */
+    record Attempt(Instance instance, CircuitBreaker.Admission admission, int next, long waitMillis) {}
+
+    /** A service's instances, taken in turn (round robin), each with its circuit. */
+    static final class Instances {
+        private final java.util.List<Instance> all;
+        private final java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+
+        Instances(java.util.List<Instance> all) {
+            this.all = all;
+        }
+
+        /** Where a request's round starts: the next instance in turn. */
+        int firstTurn() {
+            return all.size() == 1 ? 0 : Math.floorMod(turn.getAndIncrement(), all.size());
+        }
+
+        /**
+         * The first instance from place {@code from} of the round starting at {@code first} whose circuit lets the
+         * request through; none once every instance of the round was tried or refused it.
+         */
+        Attempt admit(int first, int from) {
+            long wait = Long.MAX_VALUE;
+            for (int i = from; i < all.size(); i++) {
+                Instance instance = all.get((first + i) % all.size());
+                CircuitBreaker.Admission admission = instance.breaker().admit();
+                if (admission.admitted()) {
+                    return new Attempt(instance, admission, i + 1, 0);
+                }
+                wait = Math.min(wait, admission.waitMillis());
+            }
+            return new Attempt(null, null, all.size(), wait == Long.MAX_VALUE ? 0 : wait);
+        }
+
+        int notClosed() {
+            int n = 0;
+            for (Instance instance : all) {
+                if (instance.breaker().state() != CircuitBreaker.State.CLOSED) {
+                    n++;
+                }
+            }
+            return n;
+        }
     }
 
     private void streamRefused(RoutingContext rc, StreamLimits.Refused refused) {
@@ -368,8 +433,12 @@ public class GatewayProxy {
         private final HttpServerRequest req;
         private final RouteTable.Route route;
         private final JsonWebToken jwt;
-        private final CircuitBreaker breaker;
-        private final CircuitBreaker.Admission admission;
+        private final Instances instances;
+        private final int firstTurn; // where this request's round of the service's instances started
+        private int nextTurn; // the place in that round of the instance to try should this one refuse the connection
+        private Instance instance; // the instance the request goes to
+        private CircuitBreaker breaker; // its circuit
+        private CircuitBreaker.Admission admission;
         private final StreamLimits.Permit permit; // a live stream's place, null for any other request
         private final long timeoutMillis = config.timeout().toMillis();
         private HttpClientRequest out;
@@ -390,15 +459,26 @@ public class GatewayProxy {
                 RoutingContext rc,
                 RouteTable.Route route,
                 JsonWebToken jwt,
-                CircuitBreaker.Admission admission,
+                Instances instances,
+                int firstTurn,
+                Attempt attempt,
                 StreamLimits.Permit permit) {
             this.rc = rc;
             this.permit = permit;
             this.req = rc.request();
             this.route = route;
             this.jwt = jwt;
-            this.breaker = breakers.get(route.backend());
-            this.admission = admission;
+            this.instances = instances;
+            this.firstTurn = firstTurn;
+            use(attempt);
+        }
+
+        private void use(Attempt attempt) {
+            instance = attempt.instance();
+            breaker = instance.breaker();
+            admission = attempt.admission();
+            nextTurn = attempt.next();
+            reported = false; // each instance tried hears once how it went
         }
 
         void start() {
@@ -408,7 +488,12 @@ public class GatewayProxy {
             }
             rc.response().closeHandler(v -> clientGone());
             req.exceptionHandler(e -> clientGone());
-            URI target = backends.get(route.backend());
+            connect();
+        }
+
+        /** A connection to the instance chosen, then the request over it. */
+        private void connect() {
+            URI target = instance.uri();
             RequestOptions options = new RequestOptions()
                     .setMethod(req.method())
                     .setHost(target.getHost())
@@ -578,10 +663,32 @@ public class GatewayProxy {
                 }
                 return;
             }
-            report(false); // whether or not the client is still there, the backend could not be reached
-            if (!answered) {
-                failed(cause, false);
+            report(false); // whether or not the client is still there, the instance could not be reached
+            if (answered) {
+                return;
             }
+            // nothing of the request went out: the next instance whose circuit lets it through gets it, whatever the
+            // method
+            Attempt next = instances.admit(firstTurn, nextTurn);
+            if (next.instance() != null) {
+                metrics.counter(
+                                "relais.gateway.backend.retries",
+                                "backend",
+                                route.backend().name().toLowerCase(Locale.ROOT))
+                        .increment();
+                Log.debugf(
+                        "%s %s: %s instance %s unreachable (%s), trying %s",
+                        req.method(),
+                        rc.normalizedPath(),
+                        route.backend(),
+                        instance.uri(),
+                        cause.getClass().getSimpleName(),
+                        next.instance().uri());
+                use(next);
+                connect();
+                return;
+            }
+            failed(cause, false);
         }
 
         /**
