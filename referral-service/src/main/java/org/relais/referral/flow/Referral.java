@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.hibernate.annotations.Formula;
 import org.relais.blocks.events.ReferralEvents;
 import org.relais.blocks.problem.ProblemException;
 import org.relais.referral.Priority;
@@ -66,6 +67,18 @@ public class Referral extends PanacheEntityBase {
 
     @Column(name = "data_key_id")
     public UUID dataKeyId;
+
+    /**
+     * The data key as stored when the row was read (wrapped by a master key; null once destroyed), read in the same
+     * query as the row, so a read needs one round trip, not two. Only a read that loaded the row itself uses it
+     * ({@link ReferralReads}); a change that may destroy the key within its transaction reads the key anew.
+     */
+    @Formula("(select k.wrapped_key from relais_data_keys k where k.id = data_key_id)")
+    public byte[] wrappedDataKey;
+
+    /** The id of the master key that wrapped {@link #wrappedDataKey}. */
+    @Formula("(select k.master_key_id from relais_data_keys k where k.id = data_key_id)")
+    public String dataKeyMasterKeyId;
 
     @Column(name = "subject_ct")
     public String subjectCt;

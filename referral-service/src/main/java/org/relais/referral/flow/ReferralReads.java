@@ -55,7 +55,7 @@ public class ReferralReads {
             if (r == null || !visible(r, caller)) {
                 throw ProblemException.notFound("Referral");
             }
-            return readAllWithData(List.of(r), caller, audit::commitReads).map(views -> new Read(r, views.get(0)));
+            return readLoaded(List.of(r), caller).map(views -> new Read(r, views.get(0)));
         });
     }
 
@@ -82,7 +82,7 @@ public class ReferralReads {
         return Panache.withSession(() -> Referral.<Referral>find(query.query(), query.params())
                 .range(0, query.lastRow())
                 .list()
-                .chain(rows -> readAllWithData(Page.shown(rows, page.limit()), caller, audit::commitReads)
+                .chain(rows -> readLoaded(Page.shown(rows, page.limit()), caller)
                         .map(views -> Page.withViews(rows, page.limit(), r -> new Cursor(r.updatedAt, r.id), views))));
     }
 
@@ -151,6 +151,22 @@ public class ReferralReads {
             }
             return views(shown, data, caller, recording);
         });
+    }
+
+    /**
+     * The views of referrals this read has just loaded (no change before it), with the data keys loaded with them
+     * and the audit entries committed together ({@link AuditLog#commitReads}) before they are answered.
+     */
+    private Uni<List<ReferralView>> readLoaded(List<Referral> shown, CallerContext caller) {
+        Instant now = clock.now();
+        List<Survivor> data = new ArrayList<>(shown.size());
+        for (Referral r : shown) {
+            data.add(
+                    showsData(r, caller, now)
+                            ? survivors.open(r, cipher.open(r.dataKeyId, r.dataKeyMasterKeyId, r.wrappedDataKey))
+                            : Survivor.NONE);
+        }
+        return views(shown, data, caller, audit::commitReads);
     }
 
     /** Inside a transaction: the view of a referral just made, with the survivor data it was given (not read back). */

@@ -89,6 +89,17 @@ public class FieldCipher {
         }
     }
 
+    /**
+     * A data key read by the caller together with its record ({@code wrapped} null: destroyed, so it decrypts
+     * nothing; {@code id} null: the record never had one).
+     */
+    public DataKey open(UUID id, String masterKeyId, byte[] wrapped) {
+        if (id == null || wrapped == null || masterKeyId == null) {
+            return new DataKey(id, null);
+        }
+        return unwrap(id, masterKeyId, wrapped);
+    }
+
     /** The data key stored under {@code id}; one its master key cannot open decrypts nothing. */
     private DataKey unwrap(UUID id, String masterKeyId, byte[] wrapped) {
         try {
