@@ -16,6 +16,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
+# bash reads a script while it runs it: a run goes on from a copy, so editing run.sh meanwhile cannot derail it
+if [[ -z "${RELAIS_BENCH_COPY:-}" ]]; then
+  cp "$0" bench/.run-snapshot.sh
+  RELAIS_BENCH_COPY=1 exec bash bench/.run-snapshot.sh "$@"
+fi
 QUICK=0
 ITEMS="1 2 3 4 5 6 7"
 STORAGE=durable
