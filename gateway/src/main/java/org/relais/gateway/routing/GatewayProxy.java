@@ -251,6 +251,19 @@ public class GatewayProxy {
         }
         CallerContext caller = identity.getAttribute(CallerContext.class.getName());
         PermissionPolicy.Outcome outcome = policy.decide(caller, route.permission());
+        if (outcome == PermissionPolicy.Outcome.DIRECTORY_LOADING) {
+            // the gateway has just started and not read the directory yet: not a refusal
+            rc.request().resume();
+            problem(
+                    rc,
+                    new Problem(
+                            ProblemType.UNAVAILABLE,
+                            503,
+                            "The gateway is still reading the agency directory; retry shortly"),
+                    "Retry-After",
+                    "2");
+            return;
+        }
         if (outcome != PermissionPolicy.Outcome.ALLOWED) {
             metrics.counter(
                             "relais.gateway.denials",

@@ -639,6 +639,31 @@ class ReferralIT {
     }
 
     @Test
+    void aReadWhoseAuditEntryIsStuckBehindALockIsRefusedInTimeNotLeftHanging() throws Exception {
+        String id = send(police, referral(NGO, "URGENT"));
+        try (Connection holder = dataSource.getConnection();
+                Statement s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            // inserts into the audit table now wait, as behind a long migration or a stuck session would
+            s.execute("lock table relais_audit in exclusive mode");
+            long start = System.nanoTime();
+            Response refused = given().auth().oauth2(ngo).when().get("/api/v1/referrals/" + id);
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            refused.then().statusCode(503).contentType("application/problem+json");
+            assertFalse(refused.asString().contains(CANARY), "no survivor data in the refusal");
+            assertTrue(waited.compareTo(Duration.ofSeconds(15)) < 0, "refused within the write timeout: " + waited);
+            holder.rollback();
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> given().auth()
+                                .oauth2(ngo)
+                                .when()
+                                .get("/api/v1/referrals/" + id)
+                                .statusCode()
+                        == 200);
+    }
+
+    @Test
     void concurrentReadsAreEachAnsweredAndAuditedOnce() throws Exception {
         String id = send(police, referral(NGO, "ROUTINE"));
         int before = readsAudited(id);

@@ -14,12 +14,14 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.relais.blocks.problem.ProblemException;
 
@@ -59,7 +61,9 @@ public class AuditWriter {
     private volatile Pool pool;
     private final String service;
     private final int batchRows;
+    private final Duration timeout;
     private final ConcurrentLinkedQueue<Waiting> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queuedRows = new AtomicInteger();
     private final AtomicBoolean writing = new AtomicBoolean();
     private final DistributionSummary batchSizes;
 
@@ -70,13 +74,15 @@ public class AuditWriter {
             @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
             @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
             @ConfigProperty(name = "quarkus.application.name") String service,
-            @ConfigProperty(name = "relais.audit.write-batch-rows", defaultValue = "500") int batchRows) {
+            @ConfigProperty(name = "relais.audit.write-batch-rows", defaultValue = "500") int batchRows,
+            @ConfigProperty(name = "relais.audit.write-timeout", defaultValue = "10s") Duration timeout) {
         this.vertx = vertx;
         this.url = url;
         this.user = user.orElse(null);
         this.password = password.orElse(null);
         this.service = service;
         this.batchRows = batchRows;
+        this.timeout = timeout;
         this.batchSizes = DistributionSummary.builder("relais.audit.write.batch")
                 .description("Audit entries of reads committed together in one transaction")
                 .baseUnit("entries")
@@ -89,7 +95,12 @@ public class AuditWriter {
         if (p == null) {
             synchronized (this) {
                 if (pool == null) {
-                    PgConnectOptions options = PgConnectOptions.fromUri(url).setCachePreparedStatements(true);
+                    // a dead connection must fail the batch, not hold every audited read for the OS's TCP timeout
+                    PgConnectOptions options = PgConnectOptions.fromUri(url)
+                            .setCachePreparedStatements(true)
+                            .setConnectTimeout((int) timeout.toMillis())
+                            .setTcpKeepAlive(true)
+                            .addProperty("statement_timeout", Long.toString(timeout.toMillis()));
                     if (user != null) {
                         options.setUser(user);
                     }
@@ -116,15 +127,37 @@ public class AuditWriter {
         }
     }
 
-    /** Completes once {@code rows} are committed, on the caller's own Vert.x context when it has one. */
+    /**
+     * Completes once {@code rows} are committed, on the caller's own Vert.x context when it has one. Fails (503) if
+     * they are not committed within {@code relais.audit.write-timeout} (the entries may still be written later: a
+     * read recorded but not answered, never the reverse), or at once if more than ten batches already wait.
+     */
     Uni<Void> write(List<Row> rows) {
         if (rows.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().emitter(emitter -> {
-            queue.add(new Waiting(rows, emitter, io.vertx.core.Vertx.currentContext()));
-            writeIfIdle();
-        });
+        if (queuedRows.get() + rows.size() > 10 * batchRows) {
+            return Uni.createFrom().failure(refusal());
+        }
+        return Uni.createFrom()
+                .<Void>emitter(emitter -> {
+                    queuedRows.addAndGet(rows.size());
+                    queue.add(new Waiting(rows, emitter, io.vertx.core.Vertx.currentContext()));
+                    writeIfIdle();
+                })
+                .ifNoItem()
+                .after(timeout)
+                .failWith(AuditWriter::refusal);
+    }
+
+    private static ProblemException refusal() {
+        return ProblemException.unavailable(
+                "The read could not be recorded in the audit trail, so it is not answered; retry shortly");
+    }
+
+    /** PostgreSQL text cannot hold NUL: one such value (an actor's name comes from a token) must not fail a batch. */
+    private static String clean(String value) {
+        return value == null || value.indexOf('\u0000') < 0 ? value : value.replace('\u0000', '\uFFFD');
     }
 
     private void writeIfIdle() {
@@ -141,6 +174,7 @@ public class AuditWriter {
         while (rows < batchRows && (next = queue.poll()) != null) {
             batch.add(next);
             rows += next.rows().size();
+            queuedRows.addAndGet(-next.rows().size());
         }
         if (batch.isEmpty()) {
             writing.set(false);
@@ -157,11 +191,11 @@ public class AuditWriter {
         for (Waiting w : batch) {
             for (Row r : w.rows()) {
                 at[i] = r.at();
-                type[i] = r.type();
-                agency[i] = r.agencyId();
-                actor[i] = r.actor();
-                entity[i] = r.entityId();
-                related[i] = r.relatedJson();
+                type[i] = clean(r.type());
+                agency[i] = clean(r.agencyId());
+                actor[i] = clean(r.actor());
+                entity[i] = clean(r.entityId());
+                related[i] = r.relatedJson(); // ids the services made themselves (UUIDs, agency ids)
                 i++;
             }
         }
@@ -173,16 +207,22 @@ public class AuditWriter {
                     .subscribe()
                     .with(
                             done -> {
-                                batchSizes.record(size);
-                                batch.forEach(w -> complete(w, null));
-                                writeBatch();
+                                try {
+                                    batchSizes.record(size);
+                                    batch.forEach(w -> complete(w, null));
+                                } finally {
+                                    writeBatch(); // whatever happened above, the writer goes on
+                                }
                             },
                             failure -> {
-                                Log.warnf(
-                                        "audit entries of %d reads not written (%s): those reads are refused",
-                                        size, failure.getClass().getName());
-                                batch.forEach(w -> complete(w, failure));
-                                writeBatch();
+                                try {
+                                    Log.warnf(
+                                            "audit entries of %d reads not written (%s): those reads are refused",
+                                            size, failure.getClass().getName());
+                                    batch.forEach(w -> complete(w, failure));
+                                } finally {
+                                    writeBatch();
+                                }
                             });
         } catch (RuntimeException e) {
             batch.forEach(w -> complete(w, e));
@@ -191,17 +231,23 @@ public class AuditWriter {
         }
     }
 
+    /** Completes one waiting read on its own context; never throws (the writer must go on whatever happens). */
     private static void complete(Waiting w, Throwable failure) {
         Runnable finish = failure == null
                 ? () -> w.emitter().complete(null)
-                : () -> w.emitter()
-                        .fail(
-                                ProblemException.unavailable(
-                                        "The read could not be recorded in the audit trail, so it is not answered; retry shortly"));
-        if (w.context() != null) {
-            w.context().runOnContext(v -> finish.run());
-        } else {
-            finish.run();
+                : () -> w.emitter().fail(refusal());
+        try {
+            if (w.context() != null) {
+                w.context().runOnContext(v -> finish.run());
+            } else {
+                finish.run();
+            }
+        } catch (RuntimeException e) {
+            try {
+                finish.run(); // the context is gone (shutting down): complete it here
+            } catch (RuntimeException ignored) {
+                // the request is gone too
+            }
         }
     }
 }

@@ -18,6 +18,11 @@ public class PermissionPolicy {
         ROLE_LACKS_PERMISSION,
         PLATFORM_USER,
         AGENCY_UNKNOWN,
+        /**
+         * The caller's agency is not known yet because the directory is still being read (a service just started):
+         * not a refusal, a 503 to retry (a 403 here would tell a genuine agency it is not one).
+         */
+        DIRECTORY_LOADING,
         AGENCY_SUSPENDED,
         AGENCY_NARROWED
     }
@@ -38,7 +43,7 @@ public class PermissionPolicy {
         }
         Optional<AgencyRecord> agency = directory.find(caller.agencyId());
         if (agency.isEmpty()) {
-            return Outcome.AGENCY_UNKNOWN;
+            return directory.caughtUp() ? Outcome.AGENCY_UNKNOWN : Outcome.DIRECTORY_LOADING;
         }
         if (!agency.get().active()) {
             return Outcome.AGENCY_SUSPENDED;

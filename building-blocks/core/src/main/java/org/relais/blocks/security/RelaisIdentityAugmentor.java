@@ -7,7 +7,9 @@ import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.relais.blocks.problem.ProblemException;
 
 /**
  * Lets resources declare {@code @PermissionsAllowed("referral:read")}: the identity's permission
@@ -41,10 +43,17 @@ public class RelaisIdentityAugmentor implements SecurityIdentityAugmentor {
                                     sp.getActions() == null || sp.getActions().isEmpty()
                                             ? sp.getName()
                                             : sp.getName() + ":" + sp.getActions();
-                            return Uni.createFrom()
-                                    .item(Permission.byCode(code)
-                                            .map(p -> policy.allows(caller, p))
-                                            .orElse(false));
+                            Optional<Permission> permission = Permission.byCode(code);
+                            if (permission.isEmpty()) {
+                                return Uni.createFrom().item(false);
+                            }
+                            PermissionPolicy.Outcome outcome = policy.decide(caller, permission.get());
+                            if (outcome == PermissionPolicy.Outcome.DIRECTORY_LOADING) {
+                                return Uni.createFrom()
+                                        .failure(ProblemException.unavailable(
+                                                "The service is still reading the agency directory; retry shortly"));
+                            }
+                            return Uni.createFrom().item(outcome == PermissionPolicy.Outcome.ALLOWED);
                         })
                         .build());
     }
