@@ -222,6 +222,21 @@ print(f"{q(0.50):.2f} {q(0.99):.2f} {bad} {achieved:.0f}")
 EOF
 }
 median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:] if x!='nan']; print(round(statistics.median(v),2) if v else 'nan')" "$@"; }
+# item 4's propagation run, also item 7's: referrals at a fixed rate after a warm-up of their own paths
+PROP_SECONDS=$((QUICK ? 20 : 60))
+PROP_WARMUP=$((QUICK ? 5 : 10))
+propagation() { # rate out-dir: the run; its measured window's start and end (ISO) on stdout for stages.py
+  local rate="$1" dir="$2" from
+  mkdir -p "$dir"
+  from=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+  python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate "$rate" --warmup "$PROP_WARMUP" --out "$dir" --pids "$PROP_PIDS" \
+    --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
+    > "$dir/propagation.txt" 2>&1 || log "propagation run at $rate/s failed; see $dir/propagation.txt"
+  # the warm-up's referrals are not in the measured window
+  from=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('measured_from', sys.argv[2]))" \
+    "$dir/propagation.json" "$from" 2>/dev/null || echo "$from")
+  echo "$from $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
+}
 
 declare -A R
 # ---- warm-up: the JIT compiles the hot paths before anything is measured --------------------------
@@ -396,8 +411,6 @@ fi # item 3
 if want 4; then
 # ---- 4. event propagation ----------------------------------------------------------------------
 log "4. event propagation at 50 referrals/s, then at 200 referrals/s"
-PROP_SECONDS=$((QUICK ? 20 : 60))
-PROP_WARMUP=$((QUICK ? 5 : 10))
 pidfile() { cat "$RELAIS_STATE_DIR/pids/$1.pid" 2>/dev/null || true; }
 # CPU per process during the runs: the four services, the PostgreSQL server (its postmaster, whose backends
 # are counted with it) and the Kafka broker (the launcher execs its java, so its pid file is the broker)
@@ -406,18 +419,6 @@ KAFKA_PID=$(pidfile kafka); [[ -n "$KAFKA_PID" ]] || KAFKA_PID=$(pgrep -o -f kaf
 PROP_PIDS="gateway=$(pidfile gateway),referral-service=$(pidfile referral-service),notification-service=$(pidfile notification-service)"
 PROP_PIDS="$PROP_PIDS,case-service=$(pidfile case-service),postgres=$PG_PID,kafka=$KAFKA_PID"
 NOTIFICATION_PID=$(pidfile notification-service)
-propagation() { # rate out-dir: the run; its measured window's start and end (ISO) on stdout for stages.py
-  local rate="$1" dir="$2" from
-  mkdir -p "$dir"
-  from=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-  python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate "$rate" --warmup "$PROP_WARMUP" --out "$dir" --pids "$PROP_PIDS" \
-    --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
-    > "$dir/propagation.txt" 2>&1 || log "propagation run at $rate/s failed; see $dir/propagation.txt"
-  # the warm-up's referrals are not in the measured window
-  from=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('measured_from', sys.argv[2]))" \
-    "$dir/propagation.json" "$from" 2>/dev/null || echo "$from")
-  echo "$from $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
-}
 # where the notification-service's time goes at 50/s: a JFR profile of the whole run
 jcmd "$NOTIFICATION_PID" JFR.start name=prop settings=profile filename="$OUT/notification-service.jfr" > /dev/null 2>&1 || true
 read -r PROP_FROM PROP_TO < <(propagation 50 "$OUT")
@@ -497,21 +498,6 @@ print(round(sum(float(l.rsplit(" ", 1)[1]) for l in sys.stdin.read().splitlines(
   R[scale_read_instance1]=$(served "$C1" "$(route_count 9081)")
   R[scale_read_instance2]=$(served "$C2" "$(route_count 8191)")
   log "scale-out read ${R[scale_read_rps]} req/s; instance 1 served ${R[scale_read_instance1]}, instance 2 ${R[scale_read_instance2]}"
-  if ! declare -F propagation > /dev/null; then # item 4 left out: its harness, as item 4 has it
-    PROP_SECONDS=$((QUICK ? 20 : 60))
-    PROP_WARMUP=$((QUICK ? 5 : 10))
-    propagation() { # rate out-dir: the run; its measured window's start and end (ISO) on stdout for stages.py
-      local rate="$1" dir="$2" from
-      mkdir -p "$dir"
-      from=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-      python3 bench/propagation.py --seconds "$PROP_SECONDS" --rate "$rate" --warmup "$PROP_WARMUP" --out "$dir" --pids "$PROP_PIDS" \
-        --police "$(token police-caseworker)" --ngo "$(token ngo-caseworker)" --ngo-system "$(client_token ngo-system)" \
-        > "$dir/propagation.txt" 2>&1 || log "propagation run at $rate/s failed; see $dir/propagation.txt"
-      from=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('measured_from', sys.argv[2]))" \
-        "$dir/propagation.json" "$from" 2>/dev/null || echo "$from")
-      echo "$from $(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
-    }
-  fi
   PG_PID=${PG_PID:-$(head -1 "$RELAIS_STATE_DIR/postgres/data/postmaster.pid" 2>/dev/null || pgrep -o -x postgres || true)}
   KAFKA_PID=${KAFKA_PID:-$(spid kafka)}
   PROP_PIDS="gateway=$GATEWAY_PID"
