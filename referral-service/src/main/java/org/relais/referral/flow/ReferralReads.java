@@ -129,15 +129,15 @@ public class ReferralReads {
      * shows survivor data.
      */
     Uni<Read> readWithData(Referral r, CallerContext caller) {
-        return readAllWithData(List.of(r), caller, audit::recordReads).map(views -> new Read(r, views.get(0)));
+        return readAllWithData(List.of(r), caller).map(views -> new Read(r, views.get(0)));
     }
 
     /**
-     * The views of a page of referrals, as {@link #readWithData} gives each, with the page's data keys fetched in one
-     * query and its audit entries (one per referral whose survivor data is shown) written together by {@code
-     * recording}.
+     * Inside a change's transaction: the views of referrals, as {@link #readWithData} gives each, with their data
+     * keys read anew in one query (the change may have destroyed one) and their audit entries written in the
+     * transaction.
      */
-    Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller, AuditLog.Reads recording) {
+    private Uni<List<ReferralView>> readAllWithData(List<Referral> shown, CallerContext caller) {
         Instant now = clock.now();
         List<UUID> keyIds = shown.stream()
                 .filter(r -> showsData(r, caller, now))
@@ -149,7 +149,7 @@ public class ReferralReads {
                 DataKey key = showsData(r, caller, now) ? keys.get(r.dataKeyId) : null;
                 data.add(key == null ? Survivor.NONE : survivors.open(r, key));
             }
-            return views(shown, data, caller, recording);
+            return views(shown, data, caller, audit::recordReads);
         });
     }
 
